@@ -1,0 +1,23 @@
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test bench lint
+
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+run:
+	$(BIN)/python -m symbols serve
+
+test:
+	$(BIN)/python -m pytest -q
+
+bench:
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench
+
+lint:
+	$(BIN)/ruff check symbols workers tests bench

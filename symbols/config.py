@@ -1,0 +1,150 @@
+"""Settings from environment variables: the one place that reads ``os.environ``.
+
+Every variable is documented in the README with its default. ``Settings.from_env()``
+is called once (by the command line) and the object is passed down.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def _int(name: str, raw: str, *, minimum: int = 0) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def normalize_database_url(url: str) -> str:
+    """Pick the async driver for a plain database URL (``postgresql://`` -> asyncpg)."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the service listens.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Local state for the zero-configuration set-up (SQLite file, blob directory, secret).
+    data_dir: Path = Path("data")
+    # Metadata database (SQLAlchemy URL; postgresql:// is mapped to asyncpg).
+    database_url: str = ""
+    # Blob store: a directory path / file:// URL, or s3://bucket/prefix.
+    storage_url: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_addressing_style: str = "path"
+    # Serve presigned uploads through the service even with S3 (for object stores that
+    # clients cannot reach).
+    upload_proxy: bool = False
+    # Absolute base URL clients use to reach this service (for presigned local URLs);
+    # empty means "derive from the request".
+    public_url: str = ""
+    # HMAC key for local presigned URLs; empty means a key kept in data_dir/secret_key.
+    secret_key: str = ""
+    max_upload_bytes: int = 100 * MIB
+    presign_expiry_seconds: int = 300
+    blob_threads: int = 8
+    cache_bytes: int = 256 * MIB
+    log_level: str = "INFO"
+    # Run a job worker inside the service process (the zero-configuration default).
+    embedded_worker: bool = True
+    # Create project 1 and print a key when the database is empty.
+    bootstrap: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            db_path = (self.data_dir / "symbols.db").as_posix()
+            object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{db_path}")
+        else:
+            object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
+        if not self.storage_url:
+            object.__setattr__(self, "storage_url", (self.data_dir / "blobs").as_posix())
+        if self.s3_addressing_style not in ("path", "virtual", "auto"):
+            raise ConfigError(
+                "SYMBOLS_S3_ADDRESSING_STYLE must be path, virtual or auto, "
+                f"got {self.s3_addressing_style!r}"
+            )
+
+    @property
+    def uses_s3(self) -> bool:
+        return self.storage_url.startswith("s3://")
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value if value not in (None, "") else None
+
+        kwargs: dict[str, object] = {}
+        if (v := get("SYMBOLS_BIND_HOST")) is not None:
+            kwargs["host"] = v
+        if (v := get("SYMBOLS_PORT")) is not None:
+            kwargs["port"] = _int("SYMBOLS_PORT", v, minimum=0)
+        if (v := get("SYMBOLS_DATA_DIR")) is not None:
+            kwargs["data_dir"] = Path(v)
+        if (v := get("SYMBOLS_DATABASE_URL")) is not None:
+            kwargs["database_url"] = v
+        if (v := get("SYMBOLS_STORAGE_URL")) is not None:
+            kwargs["storage_url"] = v
+        if (v := get("SYMBOLS_S3_ENDPOINT_URL")) is not None:
+            kwargs["s3_endpoint_url"] = v
+        if (v := get("SYMBOLS_S3_REGION")) is not None:
+            kwargs["s3_region"] = v
+        if (v := get("SYMBOLS_S3_ADDRESSING_STYLE")) is not None:
+            kwargs["s3_addressing_style"] = v
+        if (v := get("SYMBOLS_UPLOAD_PROXY")) is not None:
+            kwargs["upload_proxy"] = _bool("SYMBOLS_UPLOAD_PROXY", v)
+        if (v := get("SYMBOLS_PUBLIC_URL")) is not None:
+            kwargs["public_url"] = v.rstrip("/")
+        if (v := get("SYMBOLS_SECRET_KEY")) is not None:
+            kwargs["secret_key"] = v
+        if (v := get("SYMBOLS_MAX_UPLOAD_BYTES")) is not None:
+            kwargs["max_upload_bytes"] = _int("SYMBOLS_MAX_UPLOAD_BYTES", v, minimum=1)
+        if (v := get("SYMBOLS_PRESIGN_EXPIRY_SECONDS")) is not None:
+            kwargs["presign_expiry_seconds"] = _int(
+                "SYMBOLS_PRESIGN_EXPIRY_SECONDS", v, minimum=1
+            )
+        if (v := get("SYMBOLS_BLOB_THREADS")) is not None:
+            kwargs["blob_threads"] = _int("SYMBOLS_BLOB_THREADS", v, minimum=1)
+        if (v := get("SYMBOLS_CACHE_BYTES")) is not None:
+            kwargs["cache_bytes"] = _int("SYMBOLS_CACHE_BYTES", v, minimum=0)
+        if (v := get("SYMBOLS_LOG_LEVEL")) is not None:
+            kwargs["log_level"] = v.upper()
+        if (v := get("SYMBOLS_EMBEDDED_WORKER")) is not None:
+            kwargs["embedded_worker"] = _bool("SYMBOLS_EMBEDDED_WORKER", v)
+        if (v := get("SYMBOLS_BOOTSTRAP")) is not None:
+            kwargs["bootstrap"] = _bool("SYMBOLS_BOOTSTRAP", v)
+        return cls(**kwargs)
