@@ -39,6 +39,8 @@ from urllib.parse import unquote, urlsplit
 
 import orjson
 
+from symbols.sourcemaps import SourceMapError, parse_source_map
+
 SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs")
 
 # Fixed namespace for content-derived chunk ids (the one PostHog's CLI uses, so both tools
@@ -213,6 +215,7 @@ def _classify(script: Path, text: str, map_path: Path) -> Pair:
             raise InjectError(f"script has an unusable chunkId comment {script_id!r}")
         if map_id is None:
             _prologue_offset(text, script_id)  # raises if the prologue is not where expected
+            _validate(map_path, doc)
             return Pair(script, map_path, script_id, PairState.MAP_PENDING, text, doc)
         if map_id != script_id:
             raise InjectError(
@@ -225,8 +228,17 @@ def _classify(script: Path, text: str, map_path: Path) -> Pair:
             f"map {map_path} already has chunk_id {map_id} but the script has none "
             "(script rebuilt without its map?); rebuild both files"
         )
+    _validate(map_path, doc)
     chunk_id = _debug_id(doc, comments) or content_chunk_id(text.encode("utf-8"))
     return Pair(script, map_path, chunk_id, PairState.NEW, text, doc)
+
+
+def _validate(map_path: Path, doc: dict) -> None:
+    """Decode the whole map with the engine: a map the service would refuse is not injected."""
+    try:
+        parse_source_map(orjson.dumps(doc))
+    except SourceMapError as exc:
+        raise InjectError(f"{map_path} is not a valid source map: {exc}") from None
 
 
 def _debug_id(doc: dict, comments: dict[str, str]) -> str | None:

@@ -359,3 +359,45 @@ def test_insertion_offset_cases() -> None:
     assert inj.insertion_offset('/*! (c) x */\n"use client";\n"use strict";\nx()') == 41
     assert inj.insertion_offset('"use strict".length;') == 0  # an expression, not a directive
     assert inj.insertion_offset('#!/bin/node\r\n"use strict";f()') == 26
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_segment_resolves_the_same_through_the_engine(build_dir: Path, name: str) -> None:
+    """Second opinion on exactness, every segment: symbols.sourcemaps before and after."""
+    from symbols.sourcemaps import parse_source_map
+
+    script = build_dir / name
+    pair = next(p for p in inj.scan(build_dir).pairs if p.script == script)
+    line, column = inj._position(pair.script_text, inj.insertion_offset(pair.script_text))
+    before = parse_source_map(pair.map.read_bytes())
+    inj.inject(pair)
+    after = parse_source_map(pair.map.read_bytes())
+    assert after.segment_count == before.segment_count > 0
+    starts = before.columns.line_starts
+    checked = 0
+    for gen_line in range(before.line_count):
+        for segment in range(int(starts[gen_line]), int(starts[gen_line + 1])):
+            token = before.token(segment, gen_line)
+            gen_column = int(before.columns.column[segment])
+            if (gen_line, gen_column) >= (line, column):
+                moved = (gen_line + 1, gen_column - column if gen_line == line else gen_column)
+            else:
+                moved = (gen_line, gen_column)
+            found = after.lookup(*moved)
+            if token is None:
+                continue
+            assert (found.source, found.line, found.column, found.name) == (
+                token.source, token.line, token.column, token.name
+            ), (gen_line, gen_column)
+            checked += 1
+    assert checked > 10
+
+
+def test_map_the_engine_refuses_is_not_injected(build_dir: Path) -> None:
+    doc = json.loads((build_dir / "esm.mjs.map").read_text())
+    doc["mappings"] = "AAAAA"  # a 5-field segment pointing at a name that does not exist
+    doc["names"] = []
+    (build_dir / "esm.mjs.map").write_text(json.dumps(doc))
+    problems = inj.scan(build_dir).problems
+    assert [p.path.name for p in problems] == ["esm.mjs"]
+    assert "is not a valid source map" in problems[0].reason
