@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import random
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -379,8 +380,12 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else str(exc.os_error or exc)
-        return f"{reason} ({exc.host}:{exc.port})"
+        error = exc.os_error
+        if error is not None and error.errno and error.errno > 0:
+            return os.strerror(error.errno)  # "Connection refused", "No route to host"...
+        if error is not None and error.strerror:
+            return error.strerror  # DNS: "Name or service not known"
+        return str(error or exc)
     return str(exc) or type(exc).__name__
 
 
