@@ -175,6 +175,21 @@ class SymbolsClient:
         if not isinstance(body, dict) or "results" not in body:
             raise NotOurApi(f"{self.host} did not answer like a symbols API (no list of symbol sets); check --host")
 
+    async def list_symbol_sets(self, **filters: str) -> list[dict]:
+        """Every symbol set of the project matching ``filters`` (``ref``, ``status``, ...)."""
+        items: list[dict] = []
+        params = {"limit": "1000", **filters}
+        offset = 0
+        while True:
+            body = await self._api("GET", "symbol_sets/", params={**params, "offset": str(offset)})
+            page = body.get("results") if isinstance(body, dict) else None
+            if not isinstance(page, list):
+                raise NotOurApi(f"{self.host}: the symbol set list has no results")
+            items.extend(page)
+            if not body.get("next") or not page:
+                return items
+            offset += len(page)
+
     async def bulk_start_upload(
         self, symbol_sets: list[dict[str, Any]]
     ) -> dict[str, UploadTarget]:
