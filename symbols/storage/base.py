@@ -31,6 +31,22 @@ class InvalidBlobKey(BlobStoreError, ValueError):
     """A key that is empty, absolute, or escapes the store (``..``)."""
 
 
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a relative, slash-separated path that stays inside the
+    store; raise InvalidBlobKey otherwise. Every implementation applies the same rules,
+    so a key that works on S3 also works on a directory and the other way round."""
+    if not isinstance(key, str) or not key:
+        raise InvalidBlobKey(f"blob key must be a non-empty string, got {key!r}")
+    if "\\" in key or "\x00" in key:
+        raise InvalidBlobKey(f"blob key must not contain backslashes or NUL: {key!r}")
+    if key.startswith("/"):
+        raise InvalidBlobKey(f"blob key must be relative: {key!r}")
+    for segment in key.split("/"):
+        if segment in ("", ".", ".."):
+            raise InvalidBlobKey(f"blob key has an empty, '.' or '..' segment: {key!r}")
+    return key
+
+
 @dataclass(frozen=True)
 class BlobInfo:
     key: str
