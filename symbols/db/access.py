@@ -156,3 +156,14 @@ async def revoke_api_key(conn: AsyncConnection, key_id: int) -> bool:
         .values(revoked_at=utcnow())
     )
     return result.rowcount > 0
+
+
+async def bootstrap(conn: AsyncConnection) -> tuple[Project, str] | None:
+    """On an empty database: project 1 and a key with both scopes (its secret, once)."""
+    if await count_projects(conn):
+        return None
+    project = await create_project(conn, "Default project")
+    _, secret = await create_api_key(
+        conn, label="bootstrap", scopes=list(KNOWN_SCOPES), project_ids=[project.id]
+    )
+    return project, secret

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from .engine import Database
+from .engine import Database, open_database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Serialises concurrent migrators (service and workers starting together) on PostgreSQL.
@@ -44,3 +44,13 @@ async def migrate(db: Database) -> None:
 async def is_current(db: Database) -> bool:
     async with db.connect() as conn:
         return await conn.run_sync(_is_current)
+
+
+async def run_migrated(url: str, work):
+    """Open the database at ``url``, migrate it, await ``work(db)``, close it."""
+    db = open_database(url)
+    try:
+        await migrate(db)
+        return await work(db)
+    finally:
+        await db.close()
