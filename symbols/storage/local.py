@@ -14,9 +14,10 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import AsyncIterator, BinaryIO, Callable, TypeVar
+from typing import BinaryIO, TypeVar
 
 from .base import (
     BlobInfo,
@@ -171,7 +172,9 @@ class LocalBlobStore:
                 probe.write(b"ok")
                 probe.flush()
         except OSError as exc:
-            raise BlobStoreUnavailable(f"blob directory {self.root} is not writable: {exc}") from exc
+            raise BlobStoreUnavailable(
+                f"blob directory {self.root} is not writable: {exc}"
+            ) from exc
 
     async def check(self) -> None:
         await self._run(self._check)

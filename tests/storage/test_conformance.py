@@ -135,3 +135,10 @@ async def test_delete_many_with_a_bad_key_deletes_nothing(store):
     with pytest.raises(InvalidBlobKey):
         await store.delete_many(["ok/1", "../escape"])
     assert await store.get_bytes("ok/1") == b"1"
+
+
+async def test_put_file_of_a_missing_source_is_the_callers_error(store, tmp_path):
+    # A missing source file is a bug in the caller, not an outage of the store.
+    with pytest.raises(FileNotFoundError):
+        await store.put_file("k", tmp_path / "nope")
+    assert await store.head("k") is None

@@ -93,7 +93,11 @@ async def test_root_under_a_file_is_unavailable(tmp_path):
 
 @pytest.mark.parametrize(
     "url, root",
-    [("/srv/blobs", "/srv/blobs"), ("file:///srv/my%20blobs", "/srv/my blobs"), ("rel/dir", "rel/dir")],
+    [
+        ("/srv/blobs", "/srv/blobs"),
+        ("file:///srv/my%20blobs", "/srv/my blobs"),
+        ("rel/dir", "rel/dir"),
+    ],
 )
 async def test_factory_local(url, root):
     store = open_blob_store(Settings(storage_url=url))
