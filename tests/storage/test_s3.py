@@ -1,7 +1,6 @@
 """What only the S3 store does: prefixes, multipart, presigned URLs, faults on the wire."""
 
 import base64
-import io
 import json
 import os
 import socket
@@ -15,6 +14,7 @@ from aiohttp import web
 from symbols.config import ConfigError, Settings
 from symbols.storage import BlobNotFound, BlobStoreUnavailable, open_blob_store, parse_s3_url
 from symbols.storage.s3 import S3BlobStore
+from tests.fixtures.s3 import post_presigned
 
 MIB = 1024 * 1024
 
@@ -30,18 +30,6 @@ async def s3(s3_bucket):
     store = make_store(s3_bucket)
     yield store
     await store.close()
-
-
-async def post_form(url, fields, data):
-    form = aiohttp.FormData()
-    for name, value in fields.items():
-        form.add_field(name, value)
-    # S3 ignores every field after the file, so it goes last.
-    form.add_field(
-        "file", io.BytesIO(data), filename="upload.bin", content_type="application/octet-stream"
-    )
-    async with aiohttp.ClientSession() as http, http.post(url, data=form) as response:
-        return response.status, await response.text()
 
 
 async def test_objects_live_under_the_prefix(s3, s3_bucket):
@@ -107,7 +95,7 @@ async def test_presigned_get_url_is_plain_http(s3):
 async def test_presigned_post_uploads_with_plain_multipart(s3):
     post = await s3.presigned_post("up/1", max_bytes=10 * MIB, expires_in=300)
     data = os.urandom(2 * MIB + 3)
-    status, body = await post_form(post.url, post.fields, data)
+    status, body = await post_presigned(post.url, post.fields, data)
     assert status in (200, 201, 204), body
     assert await s3.get_bytes("up/1") == data
 
