@@ -52,6 +52,10 @@ class LocalBlobStore:
     def _write(self, key: str, fill: Callable[[BinaryIO], None]) -> None:
         target = self._path(key)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BlobStoreUnavailable(f"cannot create blob directory {self.root}: {exc}") from exc
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             try:

@@ -58,8 +58,9 @@ def _client_config(addressing_style: str, max_workers: int) -> Config:
         read_timeout=20,
         retries={"mode": "standard", "total_max_attempts": 3},
         max_pool_connections=max_workers,
-        # botocore >= 1.36 adds CRC32 checksums (aws-chunked bodies) to every upload by
-        # default; many S3-compatible servers reject them. Only send what S3 requires.
+        # botocore >= 1.36 adds CRC checksum headers to every upload by default, which
+        # MinIO, Backblaze and other S3-compatible servers have rejected (boto3#4392).
+        # Only send checksums where the S3 API requires them.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )

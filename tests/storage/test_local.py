@@ -87,6 +87,8 @@ async def test_root_under_a_file_is_unavailable(tmp_path):
     try:
         with pytest.raises(BlobStoreUnavailable):
             await store.check()
+        with pytest.raises(BlobStoreUnavailable):
+            await store.put_bytes("a/b", b"v")
     finally:
         await store.close()
 
