@@ -8,9 +8,10 @@ retries). Nothing else escapes an implementation.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 class BlobStoreError(Exception):
@@ -88,7 +89,9 @@ class BlobStore(Protocol):
         """A URL clients can GET the blob from, or None when the store has no URLs of
         its own (the service then signs one that it serves itself)."""
 
-    async def presigned_post(self, key: str, max_bytes: int, expires_in: int) -> PresignedPost | None:
+    async def presigned_post(
+        self, key: str, max_bytes: int, expires_in: int
+    ) -> PresignedPost | None:
         """A presigned POST limited to ``max_bytes`` (content-length-range) and
         ``expires_in`` seconds, or None when the store has no URLs of its own."""
 

@@ -14,9 +14,10 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import AsyncIterator, BinaryIO, Callable, TypeVar
+from typing import BinaryIO, TypeVar
 
 from .base import (
     BlobInfo,
@@ -50,6 +51,10 @@ class LocalBlobStore:
 
     def _write(self, key: str, fill: Callable[[BinaryIO], None]) -> None:
         target = self._path(key)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BlobStoreUnavailable(f"cannot create blob directory {self.root}: {exc}") from exc
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -171,7 +176,9 @@ class LocalBlobStore:
                 probe.write(b"ok")
                 probe.flush()
         except OSError as exc:
-            raise BlobStoreUnavailable(f"blob directory {self.root} is not writable: {exc}") from exc
+            raise BlobStoreUnavailable(
+                f"blob directory {self.root} is not writable: {exc}"
+            ) from exc
 
     async def check(self) -> None:
         await self._run(self._check)

@@ -1,5 +1,6 @@
 """One behaviour, every implementation: each test runs against every BlobStore."""
 
+import asyncio
 import hashlib
 import os
 
@@ -135,3 +136,18 @@ async def test_delete_many_with_a_bad_key_deletes_nothing(store):
     with pytest.raises(InvalidBlobKey):
         await store.delete_many(["ok/1", "../escape"])
     assert await store.get_bytes("ok/1") == b"1"
+
+
+async def test_put_file_of_a_missing_source_is_the_callers_error(store, tmp_path):
+    # A missing source file is a bug in the caller, not an outage of the store.
+    with pytest.raises(FileNotFoundError):
+        await store.put_file("k", tmp_path / "nope")
+    assert await store.head("k") is None
+
+
+async def test_concurrent_writes_and_reads(store):
+    # More operations than pool threads, on one shared client or directory.
+    blobs = {f"concurrent/{i}": os.urandom(1000 + i) for i in range(24)}
+    await asyncio.gather(*(store.put_bytes(k, v) for k, v in blobs.items()))
+    read = await asyncio.gather(*(store.get_bytes(k) for k in blobs))
+    assert read == list(blobs.values())

@@ -87,13 +87,19 @@ async def test_root_under_a_file_is_unavailable(tmp_path):
     try:
         with pytest.raises(BlobStoreUnavailable):
             await store.check()
+        with pytest.raises(BlobStoreUnavailable):
+            await store.put_bytes("a/b", b"v")
     finally:
         await store.close()
 
 
 @pytest.mark.parametrize(
     "url, root",
-    [("/srv/blobs", "/srv/blobs"), ("file:///srv/my%20blobs", "/srv/my blobs"), ("rel/dir", "rel/dir")],
+    [
+        ("/srv/blobs", "/srv/blobs"),
+        ("file:///srv/my%20blobs", "/srv/my blobs"),
+        ("rel/dir", "rel/dir"),
+    ],
 )
 async def test_factory_local(url, root):
     store = open_blob_store(Settings(storage_url=url))
