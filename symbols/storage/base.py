@@ -8,9 +8,10 @@ retries). Nothing else escapes an implementation.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 class BlobStoreError(Exception):
@@ -29,6 +30,22 @@ class BlobStoreUnavailable(BlobStoreError):
 
 class InvalidBlobKey(BlobStoreError, ValueError):
     """A key that is empty, absolute, or escapes the store (``..``)."""
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a relative, slash-separated path that stays inside the
+    store; raise InvalidBlobKey otherwise. Every implementation applies the same rules,
+    so a key that works on S3 also works on a directory and the other way round."""
+    if not isinstance(key, str) or not key:
+        raise InvalidBlobKey(f"blob key must be a non-empty string, got {key!r}")
+    if "\\" in key or "\x00" in key:
+        raise InvalidBlobKey(f"blob key must not contain backslashes or NUL: {key!r}")
+    if key.startswith("/"):
+        raise InvalidBlobKey(f"blob key must be relative: {key!r}")
+    for segment in key.split("/"):
+        if segment in ("", ".", ".."):
+            raise InvalidBlobKey(f"blob key has an empty, '.' or '..' segment: {key!r}")
+    return key
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,9 @@ class BlobStore(Protocol):
         """A URL clients can GET the blob from, or None when the store has no URLs of
         its own (the service then signs one that it serves itself)."""
 
-    async def presigned_post(self, key: str, max_bytes: int, expires_in: int) -> PresignedPost | None:
+    async def presigned_post(
+        self, key: str, max_bytes: int, expires_in: int
+    ) -> PresignedPost | None:
         """A presigned POST limited to ``max_bytes`` (content-length-range) and
         ``expires_in`` seconds, or None when the store has no URLs of its own."""
 
