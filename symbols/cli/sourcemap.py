@@ -125,7 +125,7 @@ def _size(n: float) -> str:
 
 
 class _ProgressBar:
-    """Bytes and files on stderr (click prints only the label when stderr is not a TTY)."""
+    """Bytes and files on stderr, when stderr is a terminal."""
 
     def __init__(self) -> None:
         self._bar = None
@@ -138,6 +138,8 @@ class _ProgressBar:
         import sys
 
         self.files, self.size = files, size
+        if not sys.stderr.isatty():
+            return  # CI logs: the closing summary says it all
         self._bar = click.progressbar(length=max(size, 1), label="Uploading", file=sys.stderr,
                                       item_show_func=self._label, show_eta=False)
         self._bar.__enter__()
