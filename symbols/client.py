@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import random
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import quote
@@ -387,8 +388,19 @@ def _origin(url: str) -> str:
 
 
 def _summary(text: str) -> str:
-    text = " ".join(text.split())
-    return text[:200]
+    """The gist of an error body: our JSON error's detail, S3's XML Code/Message, or text."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("detail"):
+        code = f" [{body['code']}]" if body.get("code") else ""
+        return f"{body['detail']}{code}"
+    code = re.search(r"<Code>([^<]*)</Code>", text)
+    if code:
+        message = re.search(r"<Message>([^<]*)</Message>", text)
+        return f"{code.group(1)}: {message.group(1)}" if message else code.group(1)
+    return " ".join(text.split())[:200]
 
 
 def _describe(exc: BaseException) -> str:
