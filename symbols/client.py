@@ -148,6 +148,7 @@ class SymbolsClient:
         self._session = session
         self._own_session = session is None
         self._contacted = False
+        self._upload_origins: set[str] = set()  # presigned hosts that accepted an upload
 
     async def __aenter__(self) -> "SymbolsClient":
         if self._session is None:
@@ -260,7 +261,10 @@ class SymbolsClient:
     async def upload_presigned(self, target: PresignedPost, data: bytes, *, filename: str = "file") -> None:
         """POST ``data`` to a presigned URL: the signed fields first, then ``file``."""
         assert self._session is not None, "use the client in 'async with'"
-        for attempt in range(self.retry.attempts):
+        origin = _origin(target.url)
+        attempts = self.retry.attempts
+        attempt = 0
+        while True:
             form = aiohttp.FormData()
             for key, value in target.fields.items():
                 form.add_field(key, value)
@@ -268,6 +272,7 @@ class SymbolsClient:
             retry_after = None
             try:
                 async with self._session.post(target.url, data=form) as response:
+                    self._upload_origins.add(origin)
                     if response.status < 300:
                         await response.read()
                         return
@@ -283,10 +288,15 @@ class SymbolsClient:
                     )
                     retry_after = _retry_after(response)
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
-                failure = UploadFailed(f"upload to {_origin(target.url)} failed: {_describe(exc)}")
-            if attempt + 1 < self.retry.attempts:
-                await asyncio.sleep(self.retry.delay(attempt, retry_after))
-        raise failure
+                failure = UploadFailed(f"upload to {origin} failed: {_describe(exc)}")
+                if origin not in self._upload_origins:
+                    # Never reached (an object store clients cannot see?): do not spend
+                    # minutes retrying every file against it.
+                    attempts = min(attempts, 2)
+            attempt += 1
+            if attempt >= attempts:
+                raise failure
+            await asyncio.sleep(self.retry.delay(attempt - 1, retry_after))
 
     # --- plumbing ----------------------------------------------------------------------
 

@@ -203,7 +203,17 @@ def upload(directory: Path, host: str | None, project: str | None, token: str | 
     try:
         summary = asyncio.run(run())
     except ClientError as exc:
+        partial = getattr(exc, "summary", None)
+        if partial is not None and (partial.uploaded or partial.unchanged or partial.failed):
+            _report(directory, partial, release_name, release_version, delete_after=False)
         raise click.ClickException(str(exc)) from None
+    _report(directory, summary, release_name, release_version, delete_after=delete_after)
+    if summary.failed:
+        raise SystemExit(1)
+
+
+def _report(directory: Path, summary, release_name: str | None, release_version: str | None,
+            *, delete_after: bool) -> None:
     for failure in summary.failed:
         click.echo(f"failed  {_shown(directory, failure.script)}: {failure.reason}", err=True)
     for problem in summary.problems:
@@ -217,5 +227,3 @@ def upload(directory: Path, host: str | None, project: str | None, token: str | 
         click.echo(f"deleted {_plural(len(summary.deleted_maps), 'map')}")
     click.echo(f"uploaded {len(summary.uploaded)} ({_size(summary.uploaded_bytes)}), "
                f"unchanged {len(summary.unchanged)}, failed {len(summary.failed)}")
-    if summary.failed:
-        raise SystemExit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,27 @@ def test_projects_base_path_is_served_too(local_service: Service, build_dir: Pat
             return await client.list_symbol_sets()
 
     assert len(asyncio.run(listing())) == 6
+
+
+def test_identical_scripts_share_a_chunk_id_and_upload_once(local_service: Service, build_dir: Path) -> None:
+    copy = build_dir / "copy"
+    copy.mkdir()
+    for name in ("esm.mjs", "esm.mjs.map"):
+        (copy / name).write_bytes((build_dir / name).read_bytes())
+    twin = build_dir / "twin"
+    twin.mkdir()
+    (twin / "esm.mjs").write_bytes((build_dir / "esm.mjs").read_bytes())
+    other_map = json.loads((build_dir / "esm.mjs.map").read_text())
+    other_map["sourceRoot"] = "/elsewhere/"
+    (twin / "esm.mjs.map").write_text(json.dumps(other_map))
+    pairs = injected(build_dir)
+    assert pairs["esm.mjs"].chunk_id == pairs["copy/esm.mjs"].chunk_id == pairs["twin/esm.mjs"].chunk_id
+
+    result = cli("upload", "-d", str(build_dir), env=local_service.env())
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1].startswith("uploaded 6 (")
+    assert result.stdout.splitlines()[-1].endswith("unchanged 1, failed 1")
+    assert result.stderr.strip() == (
+        f"failed  twin/esm.mjs: chunk id {pairs['esm.mjs'].chunk_id} is also used by "
+        "esm.mjs with different content"
+    )
