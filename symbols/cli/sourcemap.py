@@ -225,5 +225,5 @@ def _report(directory: Path, summary, release_name: str | None, release_version:
         click.echo(f"release {release_name} {release_version} ({summary.release_id})")
     if delete_after:
         click.echo(f"deleted {_plural(len(summary.deleted_maps), 'map')}")
-    click.echo(f"uploaded {len(summary.uploaded)} ({_size(summary.uploaded_bytes)}), "
+    click.echo(f"uploaded {len(summary.uploaded)} ({_size(summary.uploaded_bytes)} sent), "
                f"unchanged {len(summary.unchanged)}, failed {len(summary.failed)}")

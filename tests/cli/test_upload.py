@@ -125,7 +125,7 @@ def test_upload_then_again_everything_unchanged(service: Service, build_dir: Pat
     again = cli("upload", "-d", str(build_dir), "--release-name", "shop", "--release-version", "1.0.0",
                 env=service.env())
     assert again.exit_code == 0, again.output
-    assert again.stdout.splitlines()[-1] == "uploaded 0 (0 B), unchanged 6, failed 0"
+    assert again.stdout.splitlines()[-1] == "uploaded 0 (0 B sent), unchanged 6, failed 0"
     assert again.stdout.splitlines()[0] == f"release shop 1.0.0 ({release_id})"  # reused
 
 
