@@ -19,8 +19,9 @@ import json
 import os
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -150,7 +151,7 @@ class SymbolsClient:
         self._contacted = False
         self._upload_origins: set[str] = set()  # presigned hosts that accepted an upload
 
-    async def __aenter__(self) -> "SymbolsClient":
+    async def __aenter__(self) -> SymbolsClient:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self
@@ -287,7 +288,7 @@ class SymbolsClient:
                         status=response.status,
                     )
                     retry_after = _retry_after(response)
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientConnectionError) as exc:
                 failure = UploadFailed(f"upload to {origin} failed: {_describe(exc)}")
                 if origin not in self._upload_origins:
                     # Never reached (an object store clients cannot see?): do not spend
@@ -322,7 +323,7 @@ class SymbolsClient:
                     if status not in RETRY_STATUSES:
                         raise error
                     retry_after = _retry_after(response)
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientConnectionError) as exc:
                 error = ConnectionFailed(f"cannot reach {self.host}: {_describe(exc)}")
                 if not self._contacted:
                     attempts = min(attempts, 2)

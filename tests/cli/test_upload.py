@@ -12,13 +12,13 @@ from click.testing import CliRunner
 
 pytest.importorskip("symbols.app", reason="the service (branch service) is not merged here yet")
 
-from symbols import container  # noqa: E402
-from symbols import inject as inj  # noqa: E402
-from symbols.cli import main  # noqa: E402
-from symbols.client import SymbolsClient, release_hash_id  # noqa: E402
+from symbols import container
+from symbols import inject as inj
+from symbols.cli import main
+from symbols.client import SymbolsClient, release_hash_id
 
-from .service import ServiceThread, seed, settings_for  # noqa: E402
-from .test_cli_upload_errors import CLEAN_ENV  # noqa: E402
+from .service import ServiceThread, seed, settings_for
+from .test_cli_upload_errors import CLEAN_ENV
 
 SCRIPTS = ["assets/app.js", "cli.cjs", "concat.js", "esm.mjs", "rollup.cjs", "strict.min.js"]
 
@@ -38,7 +38,7 @@ class Service:
         self.project, self.other_project, self.token, self.read_only_token = asyncio.run(seed(settings))
         self.host = ""
 
-    def start(self, **changes: object) -> "Service":
+    def start(self, **changes: object) -> Service:
         self.stop()
         self.thread = ServiceThread(settings_for(self.data_dir, **{**self.overrides, **changes}))
         self.host = self.thread.start()

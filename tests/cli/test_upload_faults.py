@@ -7,7 +7,6 @@ test_upload.py.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from pathlib import Path
