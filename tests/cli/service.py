@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -20,15 +19,6 @@ from symbols.db import migrate, open_database
 from symbols.db.access import create_api_key, create_project
 
 SCOPES = ["error_tracking:read", "error_tracking:write"]
-
-
-@dataclass
-class Running:
-    host: str
-    project: str
-    token: str
-    other_project: str  # exists, but the key is not bound to it
-    read_only_token: str
 
 
 class ServiceThread:
@@ -63,8 +53,9 @@ class ServiceThread:
         self.loop.close()
 
 
-async def seed(settings: Settings) -> tuple[str, str, str, str]:
-    """Two projects and two keys bound to the first: (project, other, rw key, read-only key)."""
+async def seed(settings: Settings) -> tuple[str, str, str, str, str]:
+    """Two projects and three keys bound to the first:
+    (project, other, read-write key, read-only key, write-only key)."""
     db = open_database(settings.database_url)
     try:
         await migrate(db)
@@ -75,9 +66,12 @@ async def seed(settings: Settings) -> tuple[str, str, str, str]:
             _, read_only = await create_api_key(
                 conn, label="ro", scopes=["error_tracking:read"], project_ids=[project.id]
             )
+            _, write_only = await create_api_key(
+                conn, label="wo", scopes=["error_tracking:write"], project_ids=[project.id]
+            )
     finally:
         await db.close()
-    return str(project.id), str(other.id), token, read_only
+    return str(project.id), str(other.id), token, read_only, write_only
 
 
 def settings_for(data_dir: Path, **overrides: object) -> Settings:

@@ -35,7 +35,8 @@ class Service:
         self.overrides = overrides
         self.thread: ServiceThread | None = None
         settings = settings_for(data_dir, **overrides)
-        self.project, self.other_project, self.token, self.read_only_token = asyncio.run(seed(settings))
+        (self.project, self.other_project, self.token, self.read_only_token,
+         self.write_only_token) = asyncio.run(seed(settings))
         self.host = ""
 
     def start(self, **changes: object) -> Service:
@@ -205,6 +206,14 @@ def test_read_only_key(local_service: Service, build_dir: Path) -> None:
     result = cli("upload", "-d", str(build_dir), env=local_service.env(SYMBOLS_TOKEN=local_service.read_only_token))
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("Error: permission denied: ")
+
+
+def test_write_only_key_is_enough(local_service: Service, build_dir: Path) -> None:
+    injected(build_dir)
+    result = cli("upload", "-d", str(build_dir), "--release-name", "shop", "--release-version", "3",
+                 env=local_service.env(SYMBOLS_TOKEN=local_service.write_only_token))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("uploaded 6 (")
 
 
 def test_posthog_variables(local_service: Service, build_dir: Path) -> None:
