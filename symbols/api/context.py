@@ -1,0 +1,35 @@
+"""What every handler needs, built once by ``create_app`` and kept on the application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from ..config import Settings
+from ..db import Database
+from ..storage import BlobStore
+from .metrics import Metrics
+from .signing import Signer
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    store: BlobStore
+    signer: Signer
+    metrics: Metrics
+    tmp_dir: Path
+
+    def base_url(self, request: web.Request) -> str:
+        """The absolute base URL clients reach this service at."""
+        return self.settings.public_url or str(request.url.origin())
+
+
+CONTEXT = web.AppKey("symbols_context", AppContext)
+
+
+def context(request: web.Request) -> AppContext:
+    return request.app[CONTEXT]

@@ -1,0 +1,59 @@
+"""Errors a client can cause, each with its status, type and stable code.
+
+Handlers raise these; ``middleware.errors`` turns them (and aiohttp's own HTTP errors,
+blob store and database outages) into the body ``{type, code, detail, attr}``.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    status = 400
+    type = "validation_error"
+
+    def __init__(self, code: str, detail: str, attr: str | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.attr = attr
+
+    def body(self) -> dict:
+        return {"type": self.type, "code": self.code, "detail": self.detail, "attr": self.attr}
+
+
+class ValidationError(ApiError):
+    status = 400
+    type = "validation_error"
+
+
+class NotAuthenticated(ApiError):
+    status = 401
+    type = "authentication_error"
+
+
+class PermissionDenied(ApiError):
+    status = 403
+    type = "authentication_error"
+
+
+class NotFound(ApiError):
+    status = 404
+    type = "invalid_request"
+
+    def __init__(self, detail: str = "Not found.") -> None:
+        super().__init__("not_found", detail)
+
+
+class Conflict(ApiError):
+    status = 409
+    type = "invalid_request"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    type = "invalid_request"
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    type = "server_error"

@@ -1,0 +1,95 @@
+"""Reading requests (bounded, validated) and writing JSON responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+from yarl import URL
+
+from ..db.types import parse_uuid
+from .errors import NotFound, ValidationError
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(data, option=orjson.OPT_UTC_Z), status=status, content_type="application/json"
+    )
+
+
+async def json_body(request: web.Request) -> dict:
+    """The request's JSON object (size bounded by the app's client_max_size -> 413)."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError("parse_error", f"JSON parse error: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValidationError("invalid_input", "The request body must be a JSON object.")
+    return data
+
+
+def path_uuid(request: web.Request, name: str = "id") -> str:
+    """A UUID from the path; anything else is a 404 like an unknown id."""
+    value = parse_uuid(request.match_info.get(name))
+    if value is None:
+        raise NotFound()
+    return value
+
+
+def text(value: Any, attr: str, *, max_length: int, required: bool = True, code: str = "invalid_input") -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(code, f"{attr} must be a non-empty string.", attr)
+    if len(value) > max_length:
+        raise ValidationError(code, f"{attr} must be at most {max_length} characters.", attr)
+    return value
+
+
+def boolean(value: Any, attr: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError("invalid_input", f"{attr} must be true or false.", attr)
+    return value
+
+
+def _non_negative(request: web.Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        raise ValidationError("invalid_input", f"{name} must be a non-negative integer.", name)
+    return int(raw)
+
+
+def page_params(request: web.Request) -> tuple[int, int]:
+    """``limit`` (default 100, above 1000 capped to 1000, 0 means the default) and ``offset``."""
+    limit = _non_negative(request, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT
+    return min(limit, MAX_LIMIT), _non_negative(request, "offset", 0)
+
+
+def paginated(request: web.Request, base_url: str, results: list, count: int, limit: int, offset: int) -> dict:
+    """A list body with absolute ``next``/``previous`` URLs keeping the other parameters."""
+    url = URL(base_url).with_path(request.path).with_query(request.query)
+
+    def page(new_offset: int) -> str:
+        query = {k: v for k, v in url.query.items() if k not in ("limit", "offset")}
+        query["limit"] = str(limit)
+        if new_offset > 0:
+            query["offset"] = str(new_offset)
+        return str(url.with_query(query))
+
+    return {
+        "count": count,
+        "next": page(offset + limit) if offset + limit < count else None,
+        "previous": page(max(offset - limit, 0)) if offset > 0 else None,
+        "results": results,
+    }

@@ -1,0 +1,46 @@
+"""The URL map. Every API route is served under both ``/api/projects/{project_id}/`` and
+``/api/environments/{project_id}/``, with and without its trailing slash."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import health, presigned_upload, releases, symbol_sets, transfer
+from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
+from .direct_upload import direct_upload
+
+_BASES = ("/api/projects/{project_id}/error_tracking", "/api/environments/{project_id}/error_tracking")
+
+# (method, path under the base, handler); fixed paths before their {id} siblings.
+_API_ROUTES = [
+    ("GET", "/symbol_sets/", symbol_sets.list_sets),
+    ("POST", "/symbol_sets/", direct_upload),
+    ("POST", "/symbol_sets/bulk_delete/", symbol_sets.bulk_delete),
+    ("POST", "/symbol_sets/bulk_start_upload/", presigned_upload.bulk_start_upload),
+    ("POST", "/symbol_sets/bulk_finish_upload/", presigned_upload.bulk_finish_upload),
+    ("POST", "/symbol_sets/start_upload/", presigned_upload.start_upload),
+    ("GET", "/symbol_sets/{id}/", symbol_sets.retrieve),
+    ("PATCH", "/symbol_sets/{id}/", symbol_sets.update),
+    ("PUT", "/symbol_sets/{id}/", symbol_sets.update),
+    ("DELETE", "/symbol_sets/{id}/", symbol_sets.destroy),
+    ("GET", "/symbol_sets/{id}/download/", symbol_sets.download),
+    ("PUT", "/symbol_sets/{id}/finish_upload/", presigned_upload.finish_upload),
+    ("GET", "/releases/", releases.list_all),
+    ("POST", "/releases/", releases.create),
+    ("GET", "/releases/hash/{hash_id}/", releases.by_hash),
+    ("GET", "/releases/{id}/", releases.retrieve),
+]
+
+
+def setup_routes(app: web.Application) -> None:
+    router = app.router
+    for base in _BASES:
+        for method, path, handler in _API_ROUTES:
+            router.add_route(method, base + path, handler)
+            router.add_route(method, base + path.rstrip("/"), handler)
+    router.add_post(UPLOAD_PATH, transfer.upload)
+    router.add_post(UPLOAD_PATH.rstrip("/"), transfer.upload)
+    router.add_get(DOWNLOAD_PATH, transfer.download)
+    router.add_get("/healthz", health.healthz)
+    router.add_get("/readyz", health.readyz)
+    router.add_get("/metrics", health.metrics)

@@ -1,0 +1,63 @@
+"""Receiving a file part: streamed to a temporary file while hashed (SHA-512) and counted,
+never held whole in memory; refused as soon as it passes the size limit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator
+
+from aiohttp import BodyPartReader
+
+from .errors import PayloadTooLarge
+
+# Bytes kept from the start of the file, enough for symbols.container.sniff.
+HEAD_BYTES = 64
+_WRITE_BATCH = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Spooled:
+    path: Path
+    size: int
+    sha512: str
+    head: bytes
+
+
+def too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge("file_too_large", f"The file is larger than the limit of {max_bytes} bytes.", "file")
+
+
+@contextlib.asynccontextmanager
+async def spool_part(part: BodyPartReader, *, max_bytes: int, tmp_dir: Path) -> AsyncIterator[Spooled]:
+    """The part saved to a temporary file (removed when the block exits)."""
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digest = hashlib.sha512()
+            size = 0
+            head = b""
+            pending = bytearray()
+            while chunk := await part.read_chunk(256 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise too_large(max_bytes)
+                digest.update(chunk)
+                if len(head) < HEAD_BYTES:
+                    head += chunk[: HEAD_BYTES - len(head)]
+                pending += chunk
+                if len(pending) >= _WRITE_BATCH:
+                    await asyncio.to_thread(out.write, bytes(pending))
+                    pending.clear()
+            if pending:
+                await asyncio.to_thread(out.write, bytes(pending))
+        yield Spooled(path=path, size=size, sha512=digest.hexdigest(), head=head)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -1,0 +1,123 @@
+"""Symbol set routes other than uploads: list, retrieve, update, delete, download."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+
+from ..db.symbol_sets import (
+    ORDERINGS,
+    STATUSES,
+    delete_symbol_sets,
+    get_symbol_set,
+    get_symbol_set_by_ref,
+    get_symbol_sets,
+    list_symbol_sets,
+    update_symbol_set,
+)
+from ..db.types import parse_uuid
+from .auth import READ, WRITE, authorize
+from .blobs import delete_blobs, download_url
+from .context import context
+from .direct_upload import check_release_exists
+from .errors import NotFound, ValidationError
+from .parse import json_body, json_response, page_params, paginated, path_uuid, text
+from .serializers import symbol_set_json
+from .upload_plan import MAX_REF_LENGTH, check_batch_size, release_param
+
+
+async def list_sets(request: web.Request) -> web.Response:
+    project_id = await authorize(request, READ)
+    ctx = context(request)
+    query = request.query
+    status = query.get("status") or "all"
+    if status not in STATUSES:
+        raise ValidationError("invalid_choice", f"status must be one of {', '.join(STATUSES)}.", "status")
+    order_by = query.get("order_by") or "-created_at"
+    if order_by not in ORDERINGS:
+        raise ValidationError("invalid_choice", f"order_by must be one of {', '.join(ORDERINGS)}.", "order_by")
+    ref = query.get("ref")
+    if ref is not None:
+        ref = text(ref, "ref", max_length=MAX_REF_LENGTH)
+    limit, offset = page_params(request)
+    async with ctx.db.connect() as conn:
+        sets, count = await list_symbol_sets(
+            conn, project_id, ref=ref, status=status, order_by=order_by, limit=limit, offset=offset
+        )
+    results = [symbol_set_json(s) for s in sets]
+    return json_response(paginated(request, ctx.base_url(request), results, count, limit, offset))
+
+
+async def _get(request: web.Request, scope: str):
+    project_id = await authorize(request, scope)
+    set_id = path_uuid(request)
+    async with context(request).db.connect() as conn:
+        symbol_set = await get_symbol_set(conn, set_id, project_id=project_id)
+    if symbol_set is None:
+        raise NotFound()
+    return project_id, symbol_set
+
+
+async def retrieve(request: web.Request) -> web.Response:
+    _, symbol_set = await _get(request, READ)
+    return json_response(symbol_set_json(symbol_set))
+
+
+async def update(request: web.Request) -> web.Response:
+    """PATCH/PUT: ``ref`` (unique in the project) and ``release_id`` (null detaches)."""
+    project_id, symbol_set = await _get(request, WRITE)
+    body = await json_body(request)
+    changes: dict = {}
+    if "ref" in body:
+        changes["ref"] = text(body["ref"], "ref", max_length=MAX_REF_LENGTH)
+    if "release_id" in body:
+        changes["release_id"] = release_param(body["release_id"])
+    ctx = context(request)
+    if changes:
+        try:
+            async with ctx.db.begin() as conn:
+                await check_release_exists(conn, project_id, changes.get("release_id"))
+                other = await get_symbol_set_by_ref(conn, project_id, changes.get("ref", symbol_set.ref))
+                if other is not None and other.id != symbol_set.id:
+                    raise ValidationError("ref_in_use", "Another symbol set of this project has that ref.", "ref")
+                await update_symbol_set(conn, symbol_set.id, **changes)
+        except IntegrityError:  # a concurrent update took the ref
+            raise ValidationError("ref_in_use", "Another symbol set of this project has that ref.", "ref") from None
+    async with ctx.db.connect() as conn:
+        symbol_set = await get_symbol_set(conn, symbol_set.id, project_id=project_id)
+    return json_response(symbol_set_json(symbol_set))
+
+
+async def destroy(request: web.Request) -> web.Response:
+    """Blob and index go first: if the store is down nothing changes (503)."""
+    project_id, symbol_set = await _get(request, WRITE)
+    ctx = context(request)
+    await delete_blobs(ctx, [symbol_set.storage_ptr])
+    async with ctx.db.begin() as conn:
+        await delete_symbol_sets(conn, project_id, [symbol_set.id])
+    return web.Response(status=204)
+
+
+async def bulk_delete(request: web.Request) -> web.Response:
+    project_id = await authorize(request, WRITE)
+    ids = (await json_body(request)).get("ids")
+    if not isinstance(ids, list) or not ids:
+        raise ValidationError("required", "ids must be a non-empty list of symbol set IDs.", "ids")
+    check_batch_size(len(ids), "ids")
+    parsed = [parse_uuid(i) for i in ids]
+    if None in parsed:
+        raise ValidationError("invalid_input", "ids must be UUIDs.", "ids")
+    ctx = context(request)
+    async with ctx.db.connect() as conn:
+        sets = await get_symbol_sets(conn, project_id, parsed)
+    await delete_blobs(ctx, [s.storage_ptr for s in sets])
+    async with ctx.db.begin() as conn:
+        deleted = await delete_symbol_sets(conn, project_id, [s.id for s in sets])
+    return json_response({"deleted": deleted})
+
+
+async def download(request: web.Request) -> web.Response:
+    _, symbol_set = await _get(request, READ)
+    if not symbol_set.storage_ptr or not symbol_set.uploaded_at:
+        raise NotFound("Symbol set has no uploaded file.")
+    return json_response({"url": await download_url(context(request), request, symbol_set)})

@@ -1,0 +1,93 @@
+"""Opening the metadata database: one ``Database`` per process, passed down.
+
+``db.begin()`` is a write transaction, ``db.connect()`` a read-only one. On SQLite a
+write transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy
+timeout instead of failing when a read lock is upgraded; WAL lets readers proceed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import AsyncIterator
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ..config import normalize_database_url
+
+_SQLITE_BUSY_MS = 10_000
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer; the operation may succeed later."""
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._writer = engine.execution_options(symbols_write=True)
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, committed when the block exits without an error."""
+        async with self._writer.begin() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (its transaction is rolled back at the end)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def check(self) -> None:
+        """Readiness probe: raise DatabaseUnavailable when a trivial query fails."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (DBAPIError, OSError) as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(url: str, *, echo: bool = False) -> Database:
+    """A ``Database`` for a SQLAlchemy URL (``postgresql://`` is mapped to asyncpg).
+
+    Does no I/O beyond creating the SQLite file's directory; call ``migrate`` next.
+    """
+    url = normalize_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
+        _configure_sqlite(engine)
+    else:
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return Database(engine)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # Take transaction control from the driver so BEGIN can be chosen below.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:
+        write = conn.get_execution_options().get("symbols_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,225 @@
+"""Symbol set rows: one per uploaded source map, unique by (project, ref)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, Iterable
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .releases import Release, release_from_row
+from .tables import releases, symbol_sets
+from .types import new_uuid, utcnow
+
+# order_by values accepted by list_symbol_sets ("-" for descending); the id breaks ties
+# so limit/offset pages are stable.
+ORDERINGS = ("created_at", "-created_at", "ref", "-ref", "last_used", "-last_used")
+STATUSES = ("all", "valid", "invalid")
+
+
+@dataclass(frozen=True)
+class SymbolSet:
+    id: str
+    team_id: int
+    ref: str
+    storage_ptr: str | None
+    content_hash: str | None
+    failure_reason: str | None
+    created_at: datetime
+    last_used: datetime | None
+    release_id: str | None
+    uploaded_at: datetime | None
+    size_bytes: int | None
+    release: Release | None = None
+
+    @property
+    def index_key(self) -> str | None:
+        """Where the worker stores the lookup index built from the blob."""
+        return f"{self.storage_ptr}.index" if self.storage_ptr else None
+
+
+def blob_key(project_id: int) -> str:
+    """A fresh storage key for a symbol set blob of ``project_id``."""
+    return f"symbolsets/{project_id}/{new_uuid()}"
+
+
+_release_cols = [c.label(f"rel_{c.name}") for c in releases.c]
+
+
+def _select():
+    return select(symbol_sets, *_release_cols).select_from(
+        symbol_sets.outerjoin(releases, releases.c.id == symbol_sets.c.release_id)
+    )
+
+
+def _from_row(row: Any) -> SymbolSet:
+    release = None
+    if row.rel_id is not None:
+        release = release_from_row(SimpleNamespace(**{c.name: getattr(row, f"rel_{c.name}") for c in releases.c}))
+    return SymbolSet(
+        id=row.id,
+        team_id=row.team_id,
+        ref=row.ref,
+        storage_ptr=row.storage_ptr,
+        content_hash=row.content_hash,
+        failure_reason=row.failure_reason,
+        created_at=row.created_at,
+        last_used=row.last_used,
+        release_id=row.release_id,
+        uploaded_at=row.uploaded_at,
+        size_bytes=row.size_bytes,
+        release=release,
+    )
+
+
+async def get_symbol_set(
+    conn: AsyncConnection, symbol_set_id: str, *, project_id: int | None = None
+) -> SymbolSet | None:
+    """One symbol set by id; with ``project_id``, only if it belongs to that project."""
+    query = _select().where(symbol_sets.c.id == symbol_set_id)
+    if project_id is not None:
+        query = query.where(symbol_sets.c.team_id == project_id)
+    row = (await conn.execute(query)).first()
+    return _from_row(row) if row else None
+
+
+async def get_symbol_set_by_ref(conn: AsyncConnection, project_id: int, ref: str) -> SymbolSet | None:
+    row = (
+        await conn.execute(_select().where(symbol_sets.c.team_id == project_id, symbol_sets.c.ref == ref))
+    ).first()
+    return _from_row(row) if row else None
+
+
+async def get_symbol_sets_by_refs(
+    conn: AsyncConnection, project_id: int, refs: Iterable[str]
+) -> dict[str, SymbolSet]:
+    refs = sorted(set(refs))
+    if not refs:
+        return {}
+    rows = await conn.execute(_select().where(symbol_sets.c.team_id == project_id, symbol_sets.c.ref.in_(refs)))
+    return {s.ref: s for s in map(_from_row, rows)}
+
+
+async def get_symbol_sets(conn: AsyncConnection, project_id: int, ids: Iterable[str]) -> list[SymbolSet]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    rows = await conn.execute(
+        _select().where(symbol_sets.c.team_id == project_id, symbol_sets.c.id.in_(ids)).order_by(symbol_sets.c.id)
+    )
+    return [_from_row(r) for r in rows]
+
+
+async def list_symbol_sets(
+    conn: AsyncConnection,
+    project_id: int,
+    *,
+    ref: str | None = None,
+    status: str = "all",
+    order_by: str = "-created_at",
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[SymbolSet], int]:
+    """A page of a project's symbol sets and the total matching count.
+
+    ``status``: ``valid`` = a blob is recorded and no failure_reason; ``invalid`` = the rest.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}")
+    if order_by not in ORDERINGS:
+        raise ValueError(f"order_by must be one of {ORDERINGS}")
+    conditions = [symbol_sets.c.team_id == project_id]
+    if ref is not None:
+        conditions.append(symbol_sets.c.ref == ref)
+    valid = and_(symbol_sets.c.storage_ptr.is_not(None), symbol_sets.c.failure_reason.is_(None))
+    if status == "valid":
+        conditions.append(valid)
+    elif status == "invalid":
+        conditions.append(or_(symbol_sets.c.storage_ptr.is_(None), symbol_sets.c.failure_reason.is_not(None)))
+    where = and_(*conditions)
+    count = (await conn.execute(select(func.count()).select_from(symbol_sets).where(where))).scalar_one()
+    column = symbol_sets.c[order_by.lstrip("-")]
+    descending = order_by.startswith("-")
+    order = [column.desc() if descending else column.asc()]
+    if column is not symbol_sets.c.ref:
+        order.append(symbol_sets.c.id.desc() if descending else symbol_sets.c.id.asc())
+    rows = await conn.execute(_select().where(where).order_by(*order).limit(limit).offset(offset))
+    return [_from_row(r) for r in rows], int(count)
+
+
+async def insert_symbol_set(
+    conn: AsyncConnection,
+    *,
+    project_id: int,
+    ref: str,
+    storage_ptr: str | None,
+    release_id: str | None = None,
+    content_hash: str | None = None,
+    size_bytes: int | None = None,
+) -> str:
+    """A new row; with a content_hash the blob counts as uploaded now. Returns its id."""
+    now = utcnow()
+    symbol_set_id = new_uuid()
+    await conn.execute(
+        insert(symbol_sets).values(
+            id=symbol_set_id,
+            team_id=project_id,
+            ref=ref,
+            storage_ptr=storage_ptr,
+            content_hash=content_hash,
+            size_bytes=size_bytes,
+            uploaded_at=now if content_hash else None,
+            release_id=release_id,
+            created_at=now,
+        )
+    )
+    return symbol_set_id
+
+
+async def update_symbol_set(conn: AsyncConnection, symbol_set_id: str, **values: Any) -> None:
+    """Set columns of one row (e.g. ref, release_id, storage_ptr)."""
+    await conn.execute(update(symbol_sets).where(symbol_sets.c.id == symbol_set_id).values(**values))
+
+
+async def record_upload(
+    conn: AsyncConnection,
+    symbol_set_id: str,
+    *,
+    storage_ptr: str,
+    content_hash: str,
+    size_bytes: int,
+    release_id: str | None,
+) -> None:
+    """The blob at ``storage_ptr`` is confirmed: store its hash and size, clear old failures."""
+    await update_symbol_set(
+        conn,
+        symbol_set_id,
+        storage_ptr=storage_ptr,
+        content_hash=content_hash,
+        size_bytes=size_bytes,
+        uploaded_at=utcnow(),
+        release_id=release_id,
+        failure_reason=None,
+    )
+
+
+async def set_failure_reason(conn: AsyncConnection, symbol_set_id: str, failure_reason: str | None) -> None:
+    """Record (or clear, with None) why a symbol set cannot be used. JSON text."""
+    await update_symbol_set(conn, symbol_set_id, failure_reason=failure_reason)
+
+
+async def touch_last_used(conn: AsyncConnection, symbol_set_id: str) -> None:
+    await update_symbol_set(conn, symbol_set_id, last_used=utcnow())
+
+
+async def delete_symbol_sets(conn: AsyncConnection, project_id: int, ids: Iterable[str]) -> int:
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    result = await conn.execute(
+        delete(symbol_sets).where(symbol_sets.c.team_id == project_id, symbol_sets.c.id.in_(ids))
+    )
+    return int(result.rowcount)

@@ -1,0 +1,93 @@
+import orjson
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from symbols.db import enqueue_symbol_set_processing, is_current, migrate
+from symbols.db import access, releases, symbol_sets
+from symbols.db.tables import jobs
+
+
+async def test_migrations_are_idempotent_and_current(database):
+    await migrate(database)
+    assert await is_current(database)
+
+
+async def test_job_enqueued_with_row_in_one_transaction(database):
+    async with database.begin() as conn:
+        project = await access.create_project(conn, "web")
+        set_id = await symbol_sets.insert_symbol_set(
+            conn, project_id=project.id, ref="chunk-1", storage_ptr="symbolsets/1/a", content_hash="ab", size_bytes=2
+        )
+        job_id = await enqueue_symbol_set_processing(conn, set_id, project.id)
+    async with database.connect() as conn:
+        row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).one()
+        stored = await symbol_sets.get_symbol_set(conn, set_id, project_id=project.id)
+    assert row.kind == "process_symbol_set"
+    assert orjson.loads(row.payload) == {"symbol_set_id": set_id}
+    assert (row.state, row.attempts, row.max_attempts, row.project_id) == ("queued", 0, 5, project.id)
+    assert row.run_after.tzinfo is not None and row.run_after.utcoffset().total_seconds() == 0
+    assert stored.content_hash == "ab" and stored.uploaded_at is not None
+    assert stored.index_key == "symbolsets/1/a.index"
+
+
+async def test_failed_transaction_leaves_neither_row_nor_job(database):
+    async with database.begin() as conn:
+        project = await access.create_project(conn, "web")
+    with pytest.raises(RuntimeError):
+        async with database.begin() as conn:
+            set_id = await symbol_sets.insert_symbol_set(conn, project_id=project.id, ref="r", storage_ptr="k")
+            await enqueue_symbol_set_processing(conn, set_id, project.id)
+            raise RuntimeError("boom")
+    async with database.connect() as conn:
+        assert (await conn.execute(select(jobs))).first() is None
+        assert await symbol_sets.get_symbol_set(conn, set_id) is None
+
+
+async def test_ref_unique_per_project_only(database):
+    async with database.begin() as conn:
+        a = await access.create_project(conn, "a")
+        b = await access.create_project(conn, "b")
+        await symbol_sets.insert_symbol_set(conn, project_id=a.id, ref="same", storage_ptr=None)
+        await symbol_sets.insert_symbol_set(conn, project_id=b.id, ref="same", storage_ptr=None)
+    with pytest.raises(IntegrityError):
+        async with database.begin() as conn:
+            await symbol_sets.insert_symbol_set(conn, project_id=a.id, ref="same", storage_ptr=None)
+
+
+async def test_keys_store_only_a_hash_and_revoke(database):
+    async with database.begin() as conn:
+        project = await access.create_project(conn, "web")
+        key, secret = await access.create_api_key(
+            conn, label="ci", scopes=[access.SCOPE_READ], project_ids=[project.id]
+        )
+    assert secret.startswith("phx_") and len(secret) > 40
+    async with database.connect() as conn:
+        keys = await access.list_api_keys(conn)
+        found = await access.find_api_key(conn, secret)
+    assert [k.id for k in keys] == [key.id]
+    assert found.scopes == {access.SCOPE_READ} and found.project_ids == {project.id}
+    async with database.begin() as conn:
+        assert await access.revoke_api_key(conn, key.id)
+        assert not await access.revoke_api_key(conn, key.id)
+    async with database.connect() as conn:
+        assert await access.find_api_key(conn, secret) is None
+
+
+async def test_release_hash_unique_and_failure_reason(database):
+    async with database.begin() as conn:
+        project = await access.create_project(conn, "web")
+        rel = await releases.create_release(conn, project.id, version="1.0", project="app", metadata={"git": 1})
+        set_id = await symbol_sets.insert_symbol_set(
+            conn, project_id=project.id, ref="r", storage_ptr="k", release_id=rel.id
+        )
+        await symbol_sets.set_failure_reason(conn, set_id, '{"JavaScript":{"InvalidSourceMap":"x"}}')
+    with pytest.raises(releases.ReleaseHashInUse):
+        async with database.begin() as conn:
+            await releases.create_release(conn, project.id, version="2", project="app", hash_id=rel.hash_id)
+    async with database.connect() as conn:
+        stored = await symbol_sets.get_symbol_set(conn, set_id)
+        invalid, count = await symbol_sets.list_symbol_sets(conn, project.id, status="invalid")
+        valid, _ = await symbol_sets.list_symbol_sets(conn, project.id, status="valid")
+    assert stored.release.metadata == {"git": 1} and stored.release.version == "1.0"
+    assert count == 1 and invalid[0].id == set_id and valid == []
