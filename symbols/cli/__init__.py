@@ -12,3 +12,6 @@ def main() -> None:
 
 
 __all__ = ["main"]
+
+from symbols.cli.sourcemap import sourcemap  # noqa: E402
+main.add_command(sourcemap)

@@ -1,0 +1,42 @@
+"""The source-map engine: parse, look up, name functions, store a compact index.
+
+Pure functions over bytes: no I/O, and nothing imported from the rest of `symbols`.
+
+    source_map = parse_source_map(map_bytes, minified_source=js_bytes)
+    token = source_map.lookup(line, column)           # 0-based, or None
+    name = source_map.function_name(line, column)     # enclosing function's original name
+    blob = source_map.to_index_bytes()                # store it; later:
+    same = load_index(blob)                           # no JSON, no VLQ, no JavaScript parsing
+"""
+
+from symbols.sourcemaps.decoder import parse_source_map
+from symbols.sourcemaps.errors import (
+    IndexOutOfBoundsError,
+    InvalidFieldError,
+    InvalidIndexError,
+    InvalidJsonError,
+    InvalidSectionsError,
+    InvalidSegmentError,
+    InvalidVersionError,
+    InvalidVlqError,
+    MissingFieldError,
+    SourceMapError,
+)
+from symbols.sourcemaps.model import Lookups, SourceMap, Token
+
+__all__ = [
+    "IndexOutOfBoundsError",
+    "InvalidFieldError",
+    "InvalidIndexError",
+    "InvalidJsonError",
+    "InvalidSectionsError",
+    "InvalidSegmentError",
+    "InvalidVersionError",
+    "InvalidVlqError",
+    "Lookups",
+    "MissingFieldError",
+    "SourceMap",
+    "SourceMapError",
+    "Token",
+    "parse_source_map",
+]
