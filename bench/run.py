@@ -32,7 +32,7 @@ def run_map(
     budget_s: float,
     node: bool,
     memory: bool,
-    with_ours: bool,
+    caps: set[str],
 ) -> dict[str, Any]:
     data = spec.map_path.read_bytes()
     js = spec.js_path.read_bytes()
@@ -64,6 +64,11 @@ def run_map(
 
     for peer in peers:
         _log(f"{spec.name}: {peer.key} parse")
+        try:
+            peer.parse(data, js)
+        except Exception as exc:  # noqa: BLE001 - a peer that cannot run is reported, not fatal
+            out["parse"][peer.key] = {"label": peer.label, "error": repr(exc)[:200]}
+            continue
         t = measure(lambda: peer.parse(data, js), budget_s=budget_s)
         out["parse"][peer.key] = {"label": peer.label, "ms": t.ms, "runs": t.runs,
                                   "note": peer.note}
@@ -78,18 +83,19 @@ def run_map(
         objects[peer.key] = obj
         del obj
 
-    if with_ours:
+    if "ours" in objects:
         _log(f"{spec.name}: ours index + batch")
         extra = ours_index.measure_index(
-            objects["ours"], objects.get("ours_scopes"), raw, sample, budget_s=budget_s
+            objects["ours"], objects.get("ours_scopes"), raw, sample, budget_s=budget_s,
+            caps=caps,
         )
         out["index"] = extra["index"]
         out["parse"].update(extra["parse"])
         out["lookup_single_us"].update(extra["lookup_single_us"])
         out["lookup_batch_us"] = extra["lookup_batch_us"]
         answers.update(extra["answers"])
-        index_file = CACHE / f"index-{spec.name}.bin"
-        index_file.write_bytes(extra["index_bytes"])
+        if extra["index_bytes"] is not None:
+            (CACHE / f"index-{spec.name}.bin").write_bytes(extra["index_bytes"])
     objects.clear()
 
     if node:
@@ -117,7 +123,9 @@ def run_map(
 
     if memory:
         _log(f"{spec.name}: memory (fresh processes)")
-        out["memory"] = _memory(spec, peers, node, with_ours)
+        with_index = out.get("index") is not None
+        out["memory"] = _memory(spec, [p for p in peers if "error" not in out["parse"][p.key]],
+                                node, with_index)
     return out
 
 
@@ -134,10 +142,10 @@ def _node_env() -> dict[str, str]:
     return {**os.environ, "SYMBOLS_BENCH_NODE_MODULES": str(NODE_DIR / "node_modules")}
 
 
-def _memory(spec: MapSpec, peers: list[Peer], node: bool, with_ours: bool) -> dict[str, Any]:
+def _memory(spec: MapSpec, peers: list[Peer], node: bool, with_index: bool) -> dict[str, Any]:
     res: dict[str, Any] = {}
     py = [sys.executable, "-m", "bench.memprobe"]
-    keys = [p.key for p in peers] + (["ours_index"] if with_ours else [])
+    keys = [p.key for p in peers] + (["ours_index"] if with_index else [])
     for key in keys:
         path = CACHE / f"index-{spec.name}.bin" if key == "ours_index" else spec.map_path
         args = [*py, key, str(path), str(spec.js_path)]
