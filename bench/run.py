@@ -63,24 +63,10 @@ def run_map(
     objects: dict[str, Any] = {}
 
     for peer in peers:
-        _log(f"{spec.name}: {peer.key} parse")
-        try:
-            peer.parse(data, js)
-        except Exception as exc:  # noqa: BLE001 - a peer that cannot run is reported, not fatal
-            out["parse"][peer.key] = {"label": peer.label, "error": repr(exc)[:200]}
-            continue
-        t = measure(lambda: peer.parse(data, js), budget_s=budget_s)
-        out["parse"][peer.key] = {"label": peer.label, "ms": t.ms, "runs": t.runs,
-                                  "note": peer.note}
-        obj = peer.parse(data, js)
-        if peer.key == "ours_scopes":
-            objects[peer.key] = obj
-            continue  # same lookups as "ours"; kept for the index with scopes
-        t = measure(lambda: peer.loop(obj, lines, cols), budget_s=budget_s / 2)
-        out["lookup_single_us"][peer.key] = {"label": peer.label,
-                                             "us": t.median_s * 1e6 / len(lines), "runs": t.runs}
-        answers[peer.key] = [peer.lookup(obj, line, col) for line, col in zip(lines, cols)]
-        objects[peer.key] = obj
+        _log(f"{spec.name}: {peer.key}")
+        obj = _run_peer(peer, data, js, lines, cols, budget_s, out, answers)
+        if peer.key in ("ours", "ours_scopes") and obj is not None:
+            objects[peer.key] = obj  # kept for the index measurements below
         del obj
 
     if "ours" in objects:
@@ -127,6 +113,27 @@ def run_map(
         out["memory"] = _memory(spec, [p for p in peers if "error" not in out["parse"][p.key]],
                                 node, with_index)
     return out
+
+
+def _run_peer(peer: Peer, data: bytes, js: bytes, lines: list[int], cols: list[int],
+              budget_s: float, out: dict[str, Any], answers: dict[str, list]) -> Any:
+    """Time one Python peer's parse and single lookups; returns the parsed object."""
+    try:
+        obj = peer.parse(data, js)
+    except Exception as exc:  # noqa: BLE001 - a peer that cannot run is reported, not fatal
+        out["parse"][peer.key] = {"label": peer.label, "error": repr(exc)[:200]}
+        return None
+    del obj
+    t = measure(lambda: peer.parse(data, js), budget_s=budget_s)
+    out["parse"][peer.key] = {"label": peer.label, "ms": t.ms, "runs": t.runs, "note": peer.note}
+    obj = peer.parse(data, js)
+    if peer.key == "ours_scopes":
+        return obj  # same lookups as "ours"
+    t = measure(lambda: peer.loop(obj, lines, cols), budget_s=budget_s / 2)
+    out["lookup_single_us"][peer.key] = {"label": peer.label,
+                                         "us": t.median_s * 1e6 / len(lines), "runs": t.runs}
+    answers[peer.key] = [peer.lookup(obj, line, col) for line, col in zip(lines, cols)]
+    return obj
 
 
 def _node_time(spec: MapSpec, pos_file: Path, budget_s: float) -> dict[str, Any]:
