@@ -96,7 +96,7 @@ def print_map(name: str, r: dict[str, Any]) -> None:
     mem = r.get("memory") or {}
     if mem:
         print(f"\n  {'memory, parse + 1 lookup (fresh process)':<46}{'peak RSS':>11}"
-              f"{'tracemalloc / JS heap':>24}")
+              "   tracemalloc / JS heap")
         for key, m in mem.items():
             label = parse.get(key, {}).get("label", key)
             if key == "ours_index":
@@ -108,7 +108,7 @@ def print_map(name: str, r: dict[str, Any]) -> None:
             kind = ("tracemalloc peak" if "tracemalloc_peak_bytes" in m
                     else "retained heap" if "retained_heap_bytes" in m else "")
             second_s = f"{_mb(second)} {kind}" if second is not None else "-"
-            print(f"  {label:<46}{_mb(m['peak_rss_bytes']):>11}{second_s:>24}")
+            print(f"  {label:<46}{_mb(m['peak_rss_bytes']):>11}   {second_s}")
         print("    peak RSS: VmHWM after (reset via /proc/self/clear_refs) minus VmRSS before; "
               "sees Rust/wasm memory too.\n    tracemalloc: Python heap + numpy only. "
               "Node retained heap: heapUsed+external+arrayBuffers growth after gc.")
@@ -116,7 +116,8 @@ def print_map(name: str, r: dict[str, Any]) -> None:
     dis = r.get("disagreements") or {}
     if dis:
         print(f"\n  disagreements with source-map originalPositionFor (GREATEST_LOWER_BOUND), "
-              f"of {r['positions']:,} positions")
+              f"of {r['positions']:,} positions ({r.get('reference_mapped', 0):,} mapped by "
+              "source-map)")
         for key, d in dis.items():
             detail = ""
             if d["total"]:

@@ -101,6 +101,7 @@ def run_map(
 
     if "source-map" in answers:
         reference = answers["source-map"]
+        out["reference_mapped"] = sum(a is not None for a in reference)
         for key, got in answers.items():
             if key != "source-map":
                 out["disagreements"][key] = compare.disagreements(
