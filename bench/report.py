@@ -39,6 +39,9 @@ def print_header(meta: dict[str, Any]) -> None:
 def print_map(name: str, r: dict[str, Any]) -> None:
     print(f"== {name}: {r['package']} {r['map']}  {_mb(r['map_bytes'])}, "
           f"{r['segments']:,} segments, {r['names']:,} names, {r['sources']:,} sources ==")
+    seg = r.get("engine_segment_count")
+    if seg is not None and seg != r["segments"]:
+        print(f"  !! engine reports {seg:,} segments, the bench's own decoder {r['segments']:,}")
     parse = r["parse"]
     ours_ms = parse.get("ours", {}).get("ms")
     ours_scopes_ms = parse.get("ours_scopes", {}).get("ms")

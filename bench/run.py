@@ -70,6 +70,8 @@ def run_map(
         del obj
 
     if "ours" in objects:
+        # the sampler decodes segments on its own; both counts must agree
+        out["engine_segment_count"] = int(getattr(objects["ours"], "segment_count", -1))
         _log(f"{spec.name}: ours index + batch")
         extra = ours_index.measure_index(
             objects["ours"], objects.get("ours_scopes"), raw, sample, budget_s=budget_s,
