@@ -148,3 +148,40 @@ class Settings:
         if (v := get("SYMBOLS_BOOTSTRAP")) is not None:
             kwargs["bootstrap"] = _bool("SYMBOLS_BOOTSTRAP", v)
         return cls(**kwargs)
+
+
+DEFAULT_CLIENT_HOST = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Where the build-pipeline commands (``symbols sourcemap upload``) send symbol sets.
+
+    ``SYMBOLS_HOST``, ``SYMBOLS_PROJECT``, ``SYMBOLS_TOKEN``; PostHog's
+    ``POSTHOG_CLI_HOST``, ``POSTHOG_CLI_ENV_ID``, ``POSTHOG_CLI_TOKEN`` are used when the
+    first ones are unset. Command-line options override both (``with_overrides``).
+    """
+
+    host: str = DEFAULT_CLIENT_HOST
+    project: str | None = None
+    token: str | None = None
+
+    def with_overrides(self, **changes: object) -> "ClientSettings":
+        return replace(self, **{k: v for k, v in changes.items() if v not in (None, "")})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "ClientSettings":
+        env = os.environ if environ is None else environ
+
+        def first(*names: str) -> str | None:
+            for name in names:
+                value = env.get(name)
+                if value not in (None, ""):
+                    return value.strip()
+            return None
+
+        return cls(
+            host=first("SYMBOLS_HOST", "POSTHOG_CLI_HOST") or DEFAULT_CLIENT_HOST,
+            project=first("SYMBOLS_PROJECT", "POSTHOG_CLI_ENV_ID"),
+            token=first("SYMBOLS_TOKEN", "POSTHOG_CLI_TOKEN"),
+        )
