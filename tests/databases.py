@@ -86,3 +86,11 @@ async def open_test_database(kind: str, request, tmp_path: Path) -> Database:
     db = open_database(request.getfixturevalue("pg_url"))
     await _truncate(db)
     return db
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request, tmp_path):
+    """A migrated, empty metadata database, on each backend."""
+    db = await open_test_database(request.param, request, tmp_path)
+    yield db
+    await db.close()

@@ -14,8 +14,9 @@ from .releases import Release, release_from_row
 from .tables import releases, symbol_sets
 from .types import new_uuid, utcnow
 
-# order_by values accepted by list_symbol_sets ("-" for descending); the id breaks ties
-# so limit/offset pages are stable.
+# order_by values accepted by list_symbol_sets ("-" for descending); nulls (never used)
+# sort last either way, on every database; created_at then id break ties so pages
+# are stable.
 ORDERINGS = ("created_at", "-created_at", "ref", "-ref", "last_used", "-last_used")
 STATUSES = ("all", "valid", "invalid")
 
@@ -143,9 +144,10 @@ async def list_symbol_sets(
     count = (await conn.execute(select(func.count()).select_from(symbol_sets).where(where))).scalar_one()
     column = symbol_sets.c[order_by.lstrip("-")]
     descending = order_by.startswith("-")
-    order = [column.desc() if descending else column.asc()]
-    if column is not symbol_sets.c.ref:
-        order.append(symbol_sets.c.id.desc() if descending else symbol_sets.c.id.asc())
+    order = [(column.desc() if descending else column.asc()).nulls_last()]
+    for tie in (symbol_sets.c.created_at, symbol_sets.c.id):
+        if column is not symbol_sets.c.ref and tie is not column:
+            order.append(tie.desc() if descending else tie.asc())
     rows = await conn.execute(_select().where(where).order_by(*order).limit(limit).offset(offset))
     return [_from_row(r) for r in rows], int(count)
 

@@ -1,0 +1,141 @@
+"""A real service on a free loopback port, over a real database and blob store.
+
+``api`` is SQLite + local directory (the full suite); ``matrix_api`` runs a test over
+every combination of SQLite/PostgreSQL and local/S3 (moto over HTTP), for the core
+flows; ``api_factory`` builds one with other settings.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from symbols.app import create_app
+from symbols.config import Settings
+from symbols.container import pack
+from symbols.db import Database
+from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
+from symbols.db.tables import jobs
+from symbols.storage import BlobStore, LocalBlobStore, open_blob_store
+from tests.databases import open_test_database
+
+SOURCE_MAP = b'{"version":3,"sources":["src/app.ts"],"names":["hello"],"mappings":"AAAA,SAASA"}'
+MINIFIED = b"function hello(){return 1}\n//# chunkId=abc\n"
+
+BLOBS = {
+    "raw_json": SOURCE_MAP,
+    "gzip": gzip.compress(SOURCE_MAP),
+    "container_v1": (
+        b"posthog_error_tracking"
+        + (1).to_bytes(4, "little")
+        + (2).to_bytes(4, "little")
+        + len(MINIFIED).to_bytes(8, "little")
+        + MINIFIED
+        + len(SOURCE_MAP).to_bytes(8, "little")
+        + SOURCE_MAP
+    ),
+    "container_v2_none": pack(SOURCE_MAP, MINIFIED, zstd_level=None),
+    "container_v2_zstd": pack(SOURCE_MAP, MINIFIED),
+}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    secret: str
+    project_id: int
+    db: Database
+    store: BlobStore
+    settings: Settings
+
+    @property
+    def base_url(self) -> str:
+        return str(self.client.make_url("")).rstrip("/")
+
+    def path(self, tail: str, project: int | str | None = None, base: str = "projects") -> str:
+        project = self.project_id if project is None else project
+        return f"/api/{base}/{project}/error_tracking/{tail}"
+
+    async def call(self, method: str, tail: str, *, key: str | None = "default", project=None, **kwargs):
+        """(status, parsed JSON or None) of an API request, authenticated by default."""
+        headers = kwargs.pop("headers", {})
+        if key is not None:
+            headers["Authorization"] = f"Bearer {self.secret if key == 'default' else key}"
+        async with self.client.request(method, self.path(tail, project), headers=headers, **kwargs) as resp:
+            body = await resp.read()
+            return resp.status, (await resp.json() if body and resp.content_type == "application/json" else None)
+
+    async def upload(self, chunk_id: str, data: bytes, release_id: str | None = None, **kwargs):
+        form = aiohttp.FormData()
+        form.add_field("file", io.BytesIO(data), filename="map.js.map", content_type="application/octet-stream")
+        params = {"chunk_id": chunk_id} | ({"release_id": release_id} if release_id else {})
+        return await self.call("POST", "symbol_sets/", params=params, data=form, **kwargs)
+
+    async def new_key(self, scopes=KNOWN_SCOPES, projects=None) -> str:
+        async with self.db.begin() as conn:
+            _, secret = await create_api_key(
+                conn, label="t", scopes=list(scopes), project_ids=list(projects or [self.project_id])
+            )
+        return secret
+
+    async def new_project(self, name: str = "other") -> int:
+        async with self.db.begin() as conn:
+            return (await create_project(conn, name)).id
+
+    async def jobs(self) -> list:
+        async with self.db.connect() as conn:
+            return (await conn.execute(select(jobs).order_by(jobs.c.id))).all()
+
+    async def fetch(self, url: str) -> tuple[int, bytes]:
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+            return resp.status, await resp.read()
+
+
+@pytest.fixture
+async def api_factory(request, tmp_path: Path):
+    created = []
+
+    async def make(db_kind: str = "sqlite", store_kind: str = "local", **overrides) -> Api:
+        n = len(created)
+        work = tmp_path / f"svc{n}"
+        work.mkdir()
+        db = await open_test_database(db_kind, request, work)
+        settings = Settings(data_dir=work / "data", secret_key="test-secret", **overrides)
+        if store_kind == "s3":
+            bucket = request.getfixturevalue("s3_bucket")
+            settings = settings.with_overrides(**bucket.settings_overrides("symbols"))
+            store = open_blob_store(settings)
+        else:
+            store = LocalBlobStore(work / "blobs")
+        async with db.begin() as conn:
+            project = await create_project(conn, "web")
+            _, secret = await create_api_key(conn, label="t", scopes=list(KNOWN_SCOPES), project_ids=[project.id])
+        client = TestClient(TestServer(create_app(settings, db=db, blob_store=store), host="127.0.0.1"))
+        await client.start_server()
+        api = Api(client, secret, project.id, db, store, settings)
+        created.append(api)
+        return api
+
+    yield make
+    for api in created:
+        await api.client.close()
+        await api.store.close()
+        await api.db.close()
+
+
+@pytest.fixture
+async def api(api_factory) -> Api:
+    return await api_factory()
+
+
+@pytest.fixture(params=["sqlite-local", "postgresql-local", "sqlite-s3", "postgresql-s3"])
+async def matrix_api(request, api_factory) -> Api:
+    db_kind, store_kind = request.param.split("-")
+    return await api_factory(db_kind, store_kind)

@@ -1,0 +1,107 @@
+"""Admin commands through the real command line (``python -m symbols``), as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+KEY_RE = re.compile(r"phx_[A-Za-z0-9_-]{40,}")
+
+
+def run(env: dict, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbols", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture
+def env(tmp_path) -> dict:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SYMBOLS_")}
+    return base | {"SYMBOLS_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO)}
+
+
+def test_projects_and_keys_lifecycle(env, tmp_path):
+    assert "up to date" in run(env, "migrate").stdout
+    assert run(env, "projects", "create", "web").stdout.strip() == "created project 1 (web)"
+    [line] = run(env, "projects", "list").stdout.splitlines()
+    assert line.split("\t")[::2] == ["1", "web"]
+
+    proc = run(env, "keys", "create", "--project", "7", ok=False)
+    assert proc.returncode == 2 and "no project 7" in proc.stderr
+    proc = run(env, "keys", "create", "--project", "1", "--scopes", "admin", ok=False)
+    assert proc.returncode == 2 and "--scopes" in proc.stderr
+
+    created = run(env, "keys", "create", "--project", "1", "--scopes", "error_tracking:read", "--label", "ci")
+    secret = created.stdout.strip()
+    assert KEY_RE.fullmatch(secret)
+    assert secret.encode() not in (tmp_path / "data" / "symbols.db").read_bytes()  # only the hash is stored
+    [line] = run(env, "keys", "list").stdout.splitlines()
+    assert line.split("\t")[:6] == ["1", "ci", "error_tracking:read", "1", "never", "active"]
+
+    assert run(env, "keys", "revoke", "1").stdout.strip() == "revoked key 1"
+    assert run(env, "keys", "list").stdout.split("\t")[-1].strip() == "revoked"
+    assert run(env, "keys", "revoke", "1", ok=False).returncode != 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_zero_config_bootstraps_project_and_key(env, tmp_path):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "symbols", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env | {"SYMBOLS_DATA_DIR": "data", "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        secret = None
+        for _ in range(20):  # the key is printed before the port is opened
+            line = server.stdout.readline()
+            if match := KEY_RE.search(line):
+                secret = match.group(0)
+                break
+        assert secret, "no API key printed on first start"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as resp:
+                    assert json.load(resp)["status"] == "ok"
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        request = urllib.request.Request(
+            f"{base}/api/projects/1/error_tracking/symbol_sets/", headers={"Authorization": f"Bearer {secret}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            assert json.load(resp) == {"count": 0, "next": None, "previous": None, "results": []}
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert (tmp_path / "data" / "symbols.db").exists() and (tmp_path / "data" / "secret_key").exists()
+    lines = err.splitlines()
+    assert lines and all(isinstance(json.loads(line), dict) for line in lines)  # one JSON object a line
+    assert secret not in err
