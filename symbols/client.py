@@ -18,8 +18,10 @@ import hashlib
 import json
 import os
 import random
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -147,8 +149,9 @@ class SymbolsClient:
         self._session = session
         self._own_session = session is None
         self._contacted = False
+        self._upload_origins: set[str] = set()  # presigned hosts that accepted an upload
 
-    async def __aenter__(self) -> "SymbolsClient":
+    async def __aenter__(self) -> SymbolsClient:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self
@@ -174,6 +177,21 @@ class SymbolsClient:
             return
         if not isinstance(body, dict) or "results" not in body:
             raise NotOurApi(f"{self.host} did not answer like a symbols API (no list of symbol sets); check --host")
+
+    async def list_symbol_sets(self, **filters: str) -> list[dict]:
+        """Every symbol set of the project matching ``filters`` (``ref``, ``status``, ...)."""
+        items: list[dict] = []
+        params = {"limit": "1000", **filters}
+        offset = 0
+        while True:
+            body = await self._api("GET", "symbol_sets/", params={**params, "offset": str(offset)})
+            page = body.get("results") if isinstance(body, dict) else None
+            if not isinstance(page, list):
+                raise NotOurApi(f"{self.host}: the symbol set list has no results")
+            items.extend(page)
+            if not body.get("next") or not page:
+                return items
+            offset += len(page)
 
     async def bulk_start_upload(
         self, symbol_sets: list[dict[str, Any]]
@@ -244,7 +262,10 @@ class SymbolsClient:
     async def upload_presigned(self, target: PresignedPost, data: bytes, *, filename: str = "file") -> None:
         """POST ``data`` to a presigned URL: the signed fields first, then ``file``."""
         assert self._session is not None, "use the client in 'async with'"
-        for attempt in range(self.retry.attempts):
+        origin = _origin(target.url)
+        attempts = self.retry.attempts
+        attempt = 0
+        while True:
             form = aiohttp.FormData()
             for key, value in target.fields.items():
                 form.add_field(key, value)
@@ -252,6 +273,7 @@ class SymbolsClient:
             retry_after = None
             try:
                 async with self._session.post(target.url, data=form) as response:
+                    self._upload_origins.add(origin)
                     if response.status < 300:
                         await response.read()
                         return
@@ -266,11 +288,16 @@ class SymbolsClient:
                         status=response.status,
                     )
                     retry_after = _retry_after(response)
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
-                failure = UploadFailed(f"upload to {_origin(target.url)} failed: {_describe(exc)}")
-            if attempt + 1 < self.retry.attempts:
-                await asyncio.sleep(self.retry.delay(attempt, retry_after))
-        raise failure
+            except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+                failure = UploadFailed(f"upload to {origin} failed: {_describe(exc)}")
+                if origin not in self._upload_origins:
+                    # Never reached (an object store clients cannot see?): do not spend
+                    # minutes retrying every file against it.
+                    attempts = min(attempts, 2)
+            attempt += 1
+            if attempt >= attempts:
+                raise failure
+            await asyncio.sleep(self.retry.delay(attempt - 1, retry_after))
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -296,7 +323,7 @@ class SymbolsClient:
                     if status not in RETRY_STATUSES:
                         raise error
                     retry_after = _retry_after(response)
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientConnectionError) as exc:
                 error = ConnectionFailed(f"cannot reach {self.host}: {_describe(exc)}")
                 if not self._contacted:
                     attempts = min(attempts, 2)
@@ -372,8 +399,19 @@ def _origin(url: str) -> str:
 
 
 def _summary(text: str) -> str:
-    text = " ".join(text.split())
-    return text[:200]
+    """The gist of an error body: our JSON error's detail, S3's XML Code/Message, or text."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("detail"):
+        code = f" [{body['code']}]" if body.get("code") else ""
+        return f"{body['detail']}{code}"
+    code = re.search(r"<Code>([^<]*)</Code>", text)
+    if code:
+        message = re.search(r"<Message>([^<]*)</Message>", text)
+        return f"{code.group(1)}: {message.group(1)}" if message else code.group(1)
+    return " ".join(text.split())[:200]
 
 
 def _describe(exc: BaseException) -> str:

@@ -141,9 +141,12 @@ async def upload_directory(
         for start in range(0, len(pairs), max(1, batch_size)):
             batch = pairs[start:start + batch_size]
             items = await asyncio.gather(*(loop.run_in_executor(None, _build, p) for p in batch))
-            todo = _dedupe(items, seen, summary, progress)
+            todo = _dedupe(items, seen, summary, progress, Path(directory))
             if todo:
                 await _upload_batch(client, todo, release_id, semaphore, summary, progress)
+    except FATAL as exc:
+        exc.summary = summary  # what was done before the run stopped, for the report
+        raise
     finally:
         progress.end()
 
@@ -160,7 +163,7 @@ async def upload_directory(
 
 
 def _dedupe(items: list[_Item], seen: dict[str, tuple[str, Path]], summary: UploadSummary,
-            progress: Progress) -> list[_Item]:
+            progress: Progress, directory: Path) -> list[_Item]:
     """Items whose chunk id is new in this run. Two identical scripts share a content id:
     the same content is uploaded once; different content under one id is a failure."""
     todo = []
@@ -173,13 +176,21 @@ def _dedupe(items: list[_Item], seen: dict[str, tuple[str, Path]], summary: Uplo
             else:
                 summary.failed.append(Failure(
                     item.pair.script, chunk_id,
-                    f"chunk id {chunk_id} is also used by {first_script} with different content",
+                    f"chunk id {chunk_id} is also used by {_relative(first_script, directory)} "
+                    "with different content",
                 ))
             progress.advance(1, item.disk_size)
             continue
         seen[chunk_id] = (item.content_hash, item.pair.script)
         todo.append(item)
     return todo
+
+
+def _relative(path: Path, directory: Path) -> str:
+    try:
+        return path.relative_to(directory).as_posix()
+    except ValueError:
+        return str(path)
 
 
 async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: str | None,

@@ -125,7 +125,7 @@ def _size(n: float) -> str:
 
 
 class _ProgressBar:
-    """Bytes and files on stderr (click prints only the label when stderr is not a TTY)."""
+    """Bytes and files on stderr, when stderr is a terminal."""
 
     def __init__(self) -> None:
         self._bar = None
@@ -138,6 +138,8 @@ class _ProgressBar:
         import sys
 
         self.files, self.size = files, size
+        if not sys.stderr.isatty():
+            return  # CI logs: the closing summary says it all
         self._bar = click.progressbar(length=max(size, 1), label="Uploading", file=sys.stderr,
                                       item_show_func=self._label, show_eta=False)
         self._bar.__enter__()
@@ -201,7 +203,17 @@ def upload(directory: Path, host: str | None, project: str | None, token: str | 
     try:
         summary = asyncio.run(run())
     except ClientError as exc:
+        partial = getattr(exc, "summary", None)
+        if partial is not None and (partial.uploaded or partial.unchanged or partial.failed):
+            _report(directory, partial, release_name, release_version, delete_after=False)
         raise click.ClickException(str(exc)) from None
+    _report(directory, summary, release_name, release_version, delete_after=delete_after)
+    if summary.failed:
+        raise SystemExit(1)
+
+
+def _report(directory: Path, summary, release_name: str | None, release_version: str | None,
+            *, delete_after: bool) -> None:
     for failure in summary.failed:
         click.echo(f"failed  {_shown(directory, failure.script)}: {failure.reason}", err=True)
     for problem in summary.problems:
@@ -213,7 +225,5 @@ def upload(directory: Path, host: str | None, project: str | None, token: str | 
         click.echo(f"release {release_name} {release_version} ({summary.release_id})")
     if delete_after:
         click.echo(f"deleted {_plural(len(summary.deleted_maps), 'map')}")
-    click.echo(f"uploaded {len(summary.uploaded)} ({_size(summary.uploaded_bytes)}), "
+    click.echo(f"uploaded {len(summary.uploaded)} ({_size(summary.uploaded_bytes)} sent), "
                f"unchanged {len(summary.unchanged)}, failed {len(summary.failed)}")
-    if summary.failed:
-        raise SystemExit(1)

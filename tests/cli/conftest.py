@@ -5,6 +5,10 @@ from pathlib import Path
 
 import pytest
 
+# The root conftest is expected to register these with pytest_plugins =
+# ["tests.fixtures.s3"]; importing them keeps this directory runnable on its own.
+from tests.fixtures.s3 import s3_bucket, s3_endpoint  # noqa: F401
+
 FIXTURE_DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 
 

@@ -20,7 +20,7 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed: sta
 def run_script(script: Path) -> list[dict]:
     """Run a fixture bundle; it prints one JSON object a line."""
     done = subprocess.run(
-        [NODE, str(script)], capture_output=True, text=True, timeout=60, cwd=script.parent
+        [NODE, str(script)], capture_output=True, text=True, timeout=60, cwd=script.parent, check=False
     )
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -39,7 +39,7 @@ def frames_in(stack: str, script: Path) -> list[tuple[int, int]]:
 def map_positions(map_path: Path, positions: list[tuple[int, int]]) -> list:
     done = subprocess.run(
         [NODE, str(_HERE / "node_map.cjs"), str(map_path), *[f"{l}:{c}" for l, c in positions]],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
     return [tuple(x) if x else None for x in json.loads(done.stdout)]

@@ -231,7 +231,7 @@ async def test_presigned_post_refusal_is_not_retried() -> None:
     server = await serve({"POST /bucket": upload})
     try:
         async with c.SymbolsClient(host_of(server), "7", "k", retry=FAST) as api:
-            with pytest.raises(c.UploadFailed, match="HTTP 400 <Error><Code>EntityTooLarge") as info:
+            with pytest.raises(c.UploadFailed, match="HTTP 400 EntityTooLarge$") as info:
                 await api.upload_presigned(c.PresignedPost(f"{host_of(server)}/bucket", {}), b"x")
     finally:
         await server.close()
