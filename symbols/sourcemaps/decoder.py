@@ -30,26 +30,28 @@ from symbols.sourcemaps.vlq import MAX_VALUE, decode_stream
 
 
 class Segments(NamedTuple):
-    """Absolute segments of one map as int64 columns; -1 marks an absent source or name."""
+    """Absolute segments of one map as int64 columns, in `mappings` order.
 
-    line: np.ndarray
+    `line_starts[k]` is the index of line k's first segment (one entry per line, plus the
+    total). `source` and `name` are -1 where a segment has none.
+    """
+
+    line_starts: np.ndarray
     column: np.ndarray
     source: np.ndarray
     original_line: np.ndarray
     original_column: np.ndarray
     name: np.ndarray
 
-    def shifted(self, lines: int, columns: int, sources: int, names: int) -> Segments:
-        """The segments placed at a section offset, with source and name tables appended."""
-        first_line = self.line == 0
-        return Segments(
-            self.line + lines,
-            self.column + np.where(first_line, columns, 0),
-            np.where(self.source >= 0, self.source + sources, -1),
-            self.original_line,
-            self.original_column,
-            np.where(self.name >= 0, self.name + names, -1),
-        )
+    def lines(self) -> np.ndarray:
+        """The generated line of every segment."""
+        return np.repeat(np.arange(self.line_starts.size - 1), np.diff(self.line_starts))
+
+    def last_position(self) -> tuple[int, int] | None:
+        if not self.column.size:
+            return None
+        last_line = int(np.searchsorted(self.line_starts, self.column.size - 1, side="right")) - 1
+        return last_line, int(self.column[self.line_starts[last_line] :].max())
 
 
 class _Tables(NamedTuple):
@@ -67,9 +69,7 @@ def decode_source_map(data: bytes | str) -> SourceMap:
     else:
         segments, tables, file = _decode_regular_map(raw, "map")
     return SourceMap(
-        columns=build_columns(segments.line, segments.column, segments.source,
-                              segments.original_line, segments.original_column, segments.name,
-                              line_count=int(segments.line[-1]) + 1 if segments.line.size else 0),
+        columns=build_columns(*segments),
         sources=tables.sources,
         sources_content=tables.contents,
         names=tables.names,
@@ -167,87 +167,82 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
         stream = decode_stream(text)
     except InvalidVlqError as error:
         raise InvalidVlqError(f"{where}: {error.message}") from None
-    values, separators = stream.values, stream.separators
+    values, separators = stream.items, stream.separators
 
-    # Slots lie between separators; slot k has separators[k-1] on its left.
-    slot_of_value = np.searchsorted(separators, stream.value_ends)
-    slot_sizes = np.bincount(slot_of_value, minlength=separators.size + 1)
+    # Slots lie between separators: slot k holds items bounds[k] + 1 .. bounds[k + 1] - 1.
+    bounds = np.concatenate(([-1], separators, [values.size]))
+    slot_sizes = np.diff(bounds) - 1
     is_comma = ~stream.is_line_break
-    comma_left = np.insert(is_comma, 0, False)
-    comma_right = np.append(is_comma, False)
-    empty_segment = np.flatnonzero((slot_sizes == 0) & (comma_left | comma_right))
+    empty_segment = np.flatnonzero(
+        (slot_sizes == 0) & (np.insert(is_comma, 0, False) | np.append(is_comma, False))
+    )
     if empty_segment.size:
-        at = _slot_offset(separators, int(empty_segment[0]))
+        at = stream.char_offset(int(bounds[empty_segment[0]]) + 1)
         raise InvalidSegmentError(f"{where}: mappings: empty segment at offset {at}")
-    wrong_size = np.flatnonzero((slot_sizes != 0) & (slot_sizes != 1) & (slot_sizes != 4) & (slot_sizes != 5))
+    wrong_size = np.flatnonzero((slot_sizes > 5) | (slot_sizes == 2) | (slot_sizes == 3))
     if wrong_size.size:
         slot = int(wrong_size[0])
         raise InvalidSegmentError(
-            f"{where}: mappings: segment at offset {_slot_offset(separators, slot)} has "
-            f"{int(slot_sizes[slot])} fields (must be 1, 4 or 5)"
+            f"{where}: mappings: segment at offset {stream.char_offset(int(bounds[slot]) + 1)} "
+            f"has {int(slot_sizes[slot])} fields (must be 1, 4 or 5)"
         )
 
-    slot_lines = np.concatenate(([0], np.cumsum(stream.is_line_break)))
-    used = np.flatnonzero(slot_sizes)
-    sizes = slot_sizes[used]
-    line = slot_lines[used]
-    first = np.cumsum(sizes) - sizes  # index of each segment's first value
+    # Slots that open a line: the first, and every slot after a `;`. Empty slots are empty lines.
+    line_first_slot = np.concatenate(([0], np.flatnonzero(stream.is_line_break) + 1))
+    used = slot_sizes > 0
+    per_line = np.add.reduceat(used, line_first_slot, dtype=np.int64)
+    line_starts = np.concatenate(([0], np.cumsum(per_line)))
+    used_slots = np.flatnonzero(used)
+    sizes = slot_sizes[used_slots]
+    first = bounds[used_slots] + 1  # item index of each segment's first value
 
-    column = values[first]
-    running = np.cumsum(column)
-    line_start = np.flatnonzero(np.diff(line, prepend=-1))
-    before_line = np.where(line_start > 0, running[line_start - 1], 0)
-    column = running - np.repeat(before_line, np.diff(np.append(line_start, line.size)))
+    # The generated column restarts at every line: subtract the running total before it.
+    running = np.cumsum(values[first], dtype=np.int64)
+    nonempty = np.flatnonzero(per_line)
+    opening = line_starts[nonempty]
+    before = np.where(opening > 0, running[np.maximum(opening - 1, 0)], 0)
+    column = running - np.repeat(before, per_line[nonempty])
 
     has_source = sizes >= 4
-    source = _running_field(values, first + 1, has_source)
-    original_line = _running_field(values, first + 2, has_source)
-    original_column = _running_field(values, first + 3, has_source)
-    name = _running_field(values, first + 4, sizes == 5)
+    has_name = sizes == 5
+    source, original_line, original_column, name = (
+        _running_field(values, first + field, present)
+        for field, present in ((1, has_source), (2, has_source), (3, has_source), (4, has_name))
+    )
 
-    segments = Segments(line, column, source, original_line, original_column, name)
-    _check_ranges(segments, has_source, sizes == 5, source_count, name_count, text, separators, used, where)
-    return segments
+    def offset_of(segment: int) -> str:
+        line = int(np.searchsorted(line_starts, segment, side="right")) - 1
+        return f"{where}: mappings: segment at offset {stream.char_offset(int(first[segment]))} (generated line {line})"
+
+    for label, field in (("generated column", column), ("source index", source),
+                         ("original line", original_line), ("original column", original_column),
+                         ("name index", name)):
+        if field.size and (field.min() < 0 or field.max() > MAX_VALUE):
+            segment = int(np.flatnonzero((field < 0) | (field > MAX_VALUE))[0])
+            raise InvalidSegmentError(f"{offset_of(segment)}: {label} {int(field[segment])} out of range")
+    # Before a field first occurs it carries 0, which is in bounds unless the table is empty.
+    for label, field, count, present in (("source index", source, source_count, has_source),
+                                         ("name index", name, name_count, has_name)):
+        if present.any() and field.max() >= count:
+            segment = int(np.flatnonzero(field >= count)[0])
+            raise IndexOutOfBoundsError(f"{offset_of(segment)}: {label} {int(field[segment])} but the map has {count}")
+    if not has_source.all():
+        source[~has_source] = -1
+    if not has_name.all():
+        name[~has_name] = -1
+    return Segments(line_starts, column, source, original_line, original_column, name)
 
 
 def _running_field(values: np.ndarray, positions: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Absolute values of a field that is relative to its previous occurrence map-wide."""
-    field = np.full(positions.size, -1, dtype=np.int64)
-    field[present] = np.cumsum(values[positions[present]])
-    return field
+    """Absolute values of a field that is relative to its previous occurrence map-wide.
 
-
-def _slot_offset(separators: np.ndarray, slot: int) -> int:
-    return int(separators[slot - 1]) + 1 if slot > 0 else 0
-
-
-def _check_ranges(segments: Segments, has_source: np.ndarray, has_name: np.ndarray,
-                  source_count: int, name_count: int, text: bytes, separators: np.ndarray,
-                  used: np.ndarray, where: str) -> None:
-    def where_segment(index: int) -> str:
-        line = int(segments.line[index])
-        return f"{where}: mappings: segment at offset {_slot_offset(separators, int(used[index]))} (generated line {line})"
-
-    checks = (
-        ("generated column", segments.column, np.ones_like(has_source)),
-        ("source index", segments.source, has_source),
-        ("original line", segments.original_line, has_source),
-        ("original column", segments.original_column, has_source),
-        ("name index", segments.name, has_name),
-    )
-    for label, field, present in checks:
-        bad = np.flatnonzero(present & ((field < 0) | (field > MAX_VALUE)))
-        if bad.size:
-            index = int(bad[0])
-            raise InvalidSegmentError(f"{where_segment(index)}: {label} {int(field[index])} out of range")
-    for label, field, count in (("source index", segments.source, source_count),
-                                ("name index", segments.name, name_count)):
-        bad = np.flatnonzero(field >= count)
-        if bad.size:
-            index = int(bad[0])
-            raise IndexOutOfBoundsError(
-                f"{where_segment(index)}: {label} {int(field[index])} but the map has {count}"
-            )
+    Segments without the field add nothing, so they carry the previous value: every
+    entry is a value the map really reached, which is what the range checks look at.
+    """
+    deltas = values.take(positions, mode="clip")  # a last 1-field segment reads past the end
+    if not present.all():
+        deltas = np.where(present, deltas, 0)
+    return np.cumsum(deltas, dtype=np.int64)
 
 
 def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | None]:
@@ -268,26 +263,49 @@ def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | Non
         if previous_offset is not None and offset <= previous_offset:
             raise InvalidSectionsError(f"{where}: offset {offset} is not after the previous section's {previous_offset}")
         if previous_end is not None and offset <= previous_end:
-            raise InvalidSectionsError(f"{where}: offset {offset} overlaps the previous section's mappings")
+            raise InvalidSectionsError(f"{where}: offset {offset} overlaps the previous section's mappings, which reach {previous_end}")
         inner = section.get("map")
         if not isinstance(inner, dict):
             raise InvalidSectionsError(f"{where}: `map` must be an object")
         if "sections" in inner:
             raise InvalidSectionsError(f"{where}: a section's map cannot itself be an index map")
         segments, inner_tables, _ = _decode_regular_map(inner, f"{where}.map")
-        placed = segments.shifted(offset[0], offset[1], len(tables.sources), len(tables.names))
+        placed = _shifted(segments, offset, len(tables.sources), len(tables.names))
         parts.append(placed)
         tables.ignored.extend(i + len(tables.sources) for i in inner_tables.ignored)
         tables.sources.extend(inner_tables.sources)
         tables.contents.extend(inner_tables.contents)
         tables.names.extend(inner_tables.names)
         previous_offset = offset
-        if placed.line.size:
-            previous_end = (int(placed.line[-1]), int(placed.column[placed.line == placed.line[-1]].max()))
+        previous_end = placed.last_position() or previous_end
+    return _concatenate(parts), tables, file
+
+
+def _shifted(segments: Segments, offset: tuple[int, int], sources: int, names: int) -> Segments:
+    """A section's segments placed at its offset, its sources and names appended to the map's."""
+    lines, columns = offset
+    column = segments.column.copy()
+    column[: segments.line_starts[1] if segments.line_starts.size > 1 else 0] += columns
+    return Segments(
+        np.concatenate((np.zeros(lines, dtype=np.int64), segments.line_starts)),
+        column,
+        np.where(segments.source >= 0, segments.source + sources, -1),
+        segments.original_line,
+        segments.original_column,
+        np.where(segments.name >= 0, segments.name + names, -1),
+    )
+
+
+def _concatenate(parts: list[Segments]) -> Segments:
+    """Sections in order, as one map (they are checked not to overlap)."""
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return Segments(*[empty] * 6), tables, file
-    return Segments(*(np.concatenate(column) for column in zip(*parts))), tables, file
+        return Segments(np.zeros(1, dtype=np.int64), *[empty] * 5)
+    lines = np.concatenate([part.lines() for part in parts])
+    line_count = max(part.line_starts.size - 1 for part in parts)
+    per_line = np.bincount(lines, minlength=line_count)
+    fields = [np.concatenate(column) for column in list(zip(*parts))[1:]]
+    return Segments(np.concatenate(([0], np.cumsum(per_line))), *fields)
 
 
 def _section_offset(section: Any, where: str) -> tuple[int, int]:

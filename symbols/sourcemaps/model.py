@@ -36,33 +36,39 @@ def narrowest_unsigned(values: np.ndarray, *, sentinel: bool = False) -> np.ndar
         limit = int(np.iinfo(dtype).max)
         if top < limit or (top == limit and not sentinel):
             break
-    if sentinel:
+    if sentinel and values.size and values.min() < 0:
         values = np.where(values < 0, np.iinfo(dtype).max, values)
     return values.astype(dtype)
 
 
-def build_columns(line, column, source, original_line, original_column, name, *, line_count: int) -> Columns:
-    """Sort int64 segment fields by generated position, drop duplicates, narrow dtypes."""
-    same_line = np.diff(line) == 0
-    if (same_line & (np.diff(column) < 0)).any():
-        order = np.lexsort((column, line))
-        line, column, source, original_line, original_column, name = (
-            field[order] for field in (line, column, source, original_line, original_column, name)
-        )
-        same_line = np.diff(line) == 0
-    keep = ~np.insert(same_line & (np.diff(column) == 0), 0, False)
-    if not keep.all():
-        line, column, source, original_line, original_column, name = (
-            field[keep] for field in (line, column, source, original_line, original_column, name)
-        )
-    per_line = np.bincount(line, minlength=line_count) if line.size else np.zeros(line_count, np.int64)
-    line_starts = np.concatenate(([0], np.cumsum(per_line)))
+def build_columns(line_starts, column, source, original_line, original_column, name) -> Columns:
+    """Sort int64 segment fields by generated position, drop duplicates, narrow dtypes.
+
+    `line_starts` gives each line's first segment; lines come in order already, so only
+    columns within a line can be out of order (the format allows it, lookups do not).
+    """
+    fields = [column, source, original_line, original_column, name]
+    opens_line = np.zeros(column.size, dtype=bool)
+    opens_line[line_starts[:-1][np.diff(line_starts) > 0]] = True
+    step = np.diff(column)
+    unsorted = (step < 0) & ~opens_line[1:]
+    repeated = (step == 0) & ~opens_line[1:]
+    if unsorted.any() or repeated.any():
+        lines = np.repeat(np.arange(line_starts.size - 1), np.diff(line_starts))
+        if unsorted.any():
+            order = np.lexsort((column, lines))  # stable: equal positions keep map order
+            lines, fields = lines[order], [field[order] for field in fields]
+        keep = np.concatenate(([True], (np.diff(fields[0]) != 0) | (np.diff(lines) != 0)))
+        lines, fields = lines[keep], [field[keep] for field in fields]
+        per_line = np.bincount(lines, minlength=line_starts.size - 1)
+        line_starts = np.concatenate(([0], np.cumsum(per_line)))
+    column, source, original_line, original_column, name = fields
     return Columns(
         line_starts=narrowest_unsigned(line_starts),
         column=narrowest_unsigned(column),
         source=narrowest_unsigned(source, sentinel=True),
-        original_line=narrowest_unsigned(np.maximum(original_line, 0)),
-        original_column=narrowest_unsigned(np.maximum(original_column, 0)),
+        original_line=narrowest_unsigned(original_line),
+        original_column=narrowest_unsigned(original_column),
         name=narrowest_unsigned(name, sentinel=True),
     )
 

@@ -1,10 +1,10 @@
 """Base64 VLQ, the number encoding of the `mappings` string, decoded with numpy.
 
-Decoding turns the whole `mappings` string into one array of signed values plus the
-positions of the `,` and `;` separators, without a Python loop per character: a byte
-translation table maps characters to digit values, continuation bits mark where values
-end, and multi-digit values (rare in practice) are assembled a digit offset at a time.
-Grouping values into segments and lines is the decoder's job.
+Decoding turns the whole `mappings` string into one array of items (signed values and
+the `,` and `;` separators) without a Python loop per character: `bytes.translate`
+does the per-character work in C, and multi-digit values are assembled with numpy from
+the positions of continuation digits. Grouping items into segments and lines is the
+decoder's job.
 
 A value is a 32-bit signed integer (ECMA-426): anything larger is rejected, and the
 encoding of "negative zero" (`B`) stands for -2**31.
@@ -19,9 +19,6 @@ import numpy as np
 from symbols.sourcemaps.errors import InvalidVlqError
 
 BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-COMMA = 64
-SEMICOLON = 65
-_INVALID = 255
 _CONTINUATION = 32
 _PAYLOAD = 31
 # Six digits carry 30 payload bits; a seventh may add two more. Digits past that must be
@@ -29,86 +26,114 @@ _PAYLOAD = 31
 _SIGNIFICANT_DIGITS = 7
 MAX_VALUE = 2**31 - 1
 MIN_VALUE = -(2**31)
+COMMA = 64
+SEMICOLON = 65
+# Item bytes that are not one-digit values (those are -15..15): a character outside the
+# alphabet, and `B`, "negative zero", which stands for -2**31 (int8 -128 and -127).
+_INVALID = 0x80
+_NEGATIVE_ZERO = 0x81
+
+_CONTINUATION_CHARS = bytes(c for v, c in enumerate(BASE64_ALPHABET) if v & _CONTINUATION)
+_CONTINUATION_MASK = bytes(1 if c in _CONTINUATION_CHARS else 0 for c in range(256))
+_NOT_A_DIGIT = 255
+_DIGIT_VALUE = np.full(256, _NOT_A_DIGIT, dtype=np.uint8)
+_DIGIT_VALUE[np.frombuffer(BASE64_ALPHABET, np.uint8)] = np.arange(64)
+_VALID_CHARS = frozenset(BASE64_ALPHABET + b",;")
 
 
-def _translation_table() -> bytes:
+def _item_table() -> bytes:
+    """Byte -> int8 item: the signed value of a one-digit VLQ, or a separator code."""
     table = bytearray([_INVALID]) * 256
-    for value, char in enumerate(BASE64_ALPHABET):
-        table[char] = value
+    for digit, char in enumerate(BASE64_ALPHABET):
+        if not digit & _CONTINUATION:
+            magnitude = digit >> 1
+            table[char] = (-magnitude & 0xFF) if digit & 1 else magnitude
+    table[ord("B")] = _NEGATIVE_ZERO
     table[ord(",")] = COMMA
     table[ord(";")] = SEMICOLON
     return bytes(table)
 
 
-_TABLE = _translation_table()
+_ITEM_TABLE = _item_table()
 
 
 class VlqStream(NamedTuple):
-    """Decoded `mappings`: every value in order, and where each value and separator is.
+    """Decoded `mappings` as items: each value, `,` and `;` in order, continuation digits gone.
 
-    `values` is int64; `value_ends` holds the character offset of each value's last digit;
-    `separators` the offsets of every `,` and `;`, and `is_line_break` which are `;`.
+    `items` (int32) holds each value, or COMMA/SEMICOLON at `separators` (item indices);
+    `is_line_break` says which separators are `;`. `continuation_offsets` (character
+    offsets of continuation digits) turn an item index back into a character offset.
     """
 
-    values: np.ndarray
-    value_ends: np.ndarray
+    items: np.ndarray
     separators: np.ndarray
     is_line_break: np.ndarray
+    continuation_offsets: np.ndarray
+
+    def char_offset(self, item: int) -> int:
+        """Character offset in `mappings` of an item (a value's last digit, or a separator)."""
+        items_before_continuation = self.continuation_offsets - np.arange(self.continuation_offsets.size)
+        return item + int(np.searchsorted(items_before_continuation, item, side="right"))
 
 
 def decode_stream(mappings: bytes) -> VlqStream:
-    """Decode a `mappings` string (ASCII bytes); raises InvalidVlqError naming the offset."""
-    codes = np.frombuffer(mappings.translate(_TABLE), dtype=np.uint8)
-    bad = np.flatnonzero(codes == _INVALID)
-    if bad.size:
-        at = int(bad[0])
-        raise InvalidVlqError(f"mappings: invalid character {chr(mappings[at])!r} at offset {at}")
-    is_digit = codes < COMMA
-    continues = is_digit & ((codes & _CONTINUATION) != 0)
-    # A continuation digit must be followed by another digit of the same value.
-    dangling = np.flatnonzero(continues & ~np.append(is_digit[1:], False))
-    if dangling.size:
-        at = int(dangling[0])
-        raise InvalidVlqError(f"mappings: value at offset {at} is missing continuation digits")
+    """Decode a `mappings` string (ASCII bytes); raises InvalidVlqError naming the offset.
 
-    value_ends = np.flatnonzero(is_digit & ~continues)
-    payload = codes.astype(np.int64) & _PAYLOAD
-    raw = payload[value_ends]
-    if value_ends.size and continues.any():
-        raw = _add_continuation_digits(raw, payload, continues, is_digit, value_ends, mappings)
+    One C-level `bytes.translate` drops continuation digits and maps every other digit to
+    its one-digit value (int8); only multi-digit values are assembled with numpy, from the
+    (few) continuation digit positions.
+    """
+    translated = mappings.translate(_ITEM_TABLE, _CONTINUATION_CHARS)
+    if bytes([_INVALID]) in translated:
+        at = next(i for i, char in enumerate(mappings) if char not in _VALID_CHARS)
+        raise InvalidVlqError(f"mappings: invalid character {chr(mappings[at])!r} at offset {at}")
+    one_digit = np.frombuffer(translated, dtype=np.int8)
+    separators = np.flatnonzero(one_digit >= COMMA)
+    items = one_digit.astype(np.int32)
+    if bytes([_NEGATIVE_ZERO]) in translated:
+        items[one_digit == np.int8(_NEGATIVE_ZERO - 256)] = MIN_VALUE
+    if len(translated) == len(mappings):
+        continuation = np.zeros(0, dtype=np.int64)
+    else:
+        mask = np.frombuffer(mappings.translate(_CONTINUATION_MASK), dtype=np.uint8)
+        continuation = np.flatnonzero(mask.view(bool))
+        _patch_multi_digit_values(items, np.frombuffer(mappings, dtype=np.uint8), continuation)
+    return VlqStream(items, separators, one_digit[separators] == SEMICOLON, continuation)
+
+
+def _patch_multi_digit_values(items: np.ndarray, chars: np.ndarray, continuation: np.ndarray) -> None:
+    """Replace each multi-digit value's item with the value of all its digits.
+
+    A run of continuation digits plus the digit after it is one value, least significant
+    digit first; values are assembled one digit offset at a time (runs are short).
+    """
+    run_start = np.flatnonzero(np.diff(continuation, prepend=-2) != 1)
+    run_length = np.diff(np.append(run_start, continuation.size))
+    first = continuation[run_start]
+    terminal = first + run_length
+    final = _DIGIT_VALUE[chars.take(terminal, mode="clip")].astype(np.int64)
+    dangling = np.flatnonzero((terminal >= chars.size) | (final == _NOT_A_DIGIT))
+    if dangling.size:
+        at = int(first[dangling[0]])
+        raise InvalidVlqError(f"mappings: value at offset {at} is missing continuation digits")
+    raw = (_DIGIT_VALUE[chars[first]] & _PAYLOAD).astype(np.int64)
+    for offset in range(1, min(int(run_length.max()), _SIGNIFICANT_DIGITS)):
+        longer = np.flatnonzero(run_length > offset)
+        raw[longer] |= (_DIGIT_VALUE[chars[first[longer] + offset]] & _PAYLOAD).astype(np.int64) << (5 * offset)
+    for run in np.flatnonzero(run_length >= _SIGNIFICANT_DIGITS):  # padding digits: must be zero
+        start, end = int(first[run]) + _SIGNIFICANT_DIGITS, int(terminal[run])
+        if (_DIGIT_VALUE[chars[start : end + 1]] & _PAYLOAD).any():
+            raise InvalidVlqError(f"mappings: value at offset {int(first[run])} exceeds 32 bits")
+    raw |= np.where(run_length < _SIGNIFICANT_DIGITS, final, 0) << (5 * np.minimum(run_length, _SIGNIFICANT_DIGITS))
     magnitude = raw >> 1
-    negative = (raw & 1) == 1
     too_large = np.flatnonzero(magnitude > MAX_VALUE)
     if too_large.size:
-        at = int(value_ends[too_large[0]])
-        raise InvalidVlqError(f"mappings: value ending at offset {at} exceeds 32 bits")
-    values = np.where(negative, -magnitude, magnitude)
-    values[negative & (magnitude == 0)] = MIN_VALUE
-    separators = np.flatnonzero(~is_digit)
-    return VlqStream(values, value_ends, separators, codes[separators] == SEMICOLON)
-
-
-def _add_continuation_digits(
-    raw: np.ndarray,
-    payload: np.ndarray,
-    continues: np.ndarray,
-    is_digit: np.ndarray,
-    value_ends: np.ndarray,
-    mappings: bytes,
-) -> np.ndarray:
-    """Assemble multi-digit values: least significant digit first, 5 bits each."""
-    starts = np.flatnonzero(is_digit & ~np.insert(continues[:-1], 0, False))
-    lengths = value_ends - starts + 1
-    raw = payload[starts].copy()
-    longest = int(lengths.max())
-    for offset in range(1, min(longest, _SIGNIFICANT_DIGITS)):
-        longer = np.flatnonzero(lengths > offset)
-        raw[longer] |= payload[starts[longer] + offset] << (5 * offset)
-    for index in np.flatnonzero(lengths > _SIGNIFICANT_DIGITS):
-        start, end = int(starts[index]), int(value_ends[index])
-        if payload[start + _SIGNIFICANT_DIGITS : end + 1].any():
-            raise InvalidVlqError(f"mappings: value starting at offset {start} exceeds 32 bits")
-    return raw
+        at = int(first[too_large[0]])
+        raise InvalidVlqError(f"mappings: value at offset {at} exceeds 32 bits")
+    values = np.where(raw & 1 == 1, -magnitude, magnitude)
+    values[raw == 1] = MIN_VALUE
+    # Items lack continuation digits: a value's item index is its offset minus those before.
+    items[terminal - (run_start + run_length)] = values
 
 
 def encode_value(value: int) -> str:
