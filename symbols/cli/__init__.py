@@ -13,6 +13,7 @@ def main() -> None:
 
 __all__ = ["main"]
 
+# Registered after `main` exists; each module defines one command or group.
 from symbols.cli.keys import keys  # noqa: E402
 from symbols.cli.migrate import migrate  # noqa: E402
 from symbols.cli.projects import projects  # noqa: E402

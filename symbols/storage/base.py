@@ -3,7 +3,9 @@
 Keys are relative, slash-separated strings (``symbolsets/<project>/<uuid>``); the store
 maps them to files or objects. Missing blobs raise ``BlobNotFound``; a store that
 cannot be reached raises ``BlobStoreUnavailable`` (the API answers 503, the worker
-retries). Nothing else escapes an implementation.
+retries); a key that breaks ``validate_key``'s rules raises ``InvalidBlobKey`` before
+any I/O. Nothing else escapes an implementation (except the caller's own mistakes, such
+as ``put_file`` of a path that does not exist: ``FileNotFoundError``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ class BlobStoreUnavailable(BlobStoreError):
 
 
 class InvalidBlobKey(BlobStoreError, ValueError):
-    """A key that is empty, absolute, or escapes the store (``..``)."""
+    """A key that is empty, absolute, escapes the store (``..``), or (on a directory)
+    collides with another blob's path."""
 
 
 def validate_key(key: str) -> str:
@@ -74,7 +77,8 @@ class BlobStore(Protocol):
         """The whole blob. Raises BlobNotFound."""
 
     def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:
-        """The blob in chunks, for streaming responses. Raises BlobNotFound on first use."""
+        """The blob in chunks, for streaming responses. Raises InvalidBlobKey at the
+        call, BlobNotFound on first use."""
 
     async def head(self, key: str) -> BlobInfo | None:
         """Size of the blob, or None when there is none."""

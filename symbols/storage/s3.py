@@ -4,7 +4,7 @@ boto3 blocks, so every call runs in a bounded thread pool; the client is thread-
 and shared. botocore's exceptions are translated here, at the boundary: a missing
 object becomes ``BlobNotFound``, everything else that goes wrong on the way to S3
 (refused connection, timeout, 5xx, throttling, bad credentials, missing bucket)
-becomes ``BlobStoreUnavailable``. Credentials come from boto3's usual chain
+becomes ``BlobStoreUnavailable``. Credentials come from botocore's usual chain
 (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``~/.aws``, instance roles).
 """
 

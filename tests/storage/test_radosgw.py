@@ -9,6 +9,7 @@ import asyncio
 import aiohttp
 import pytest
 
+from symbols.storage import BlobStoreUnavailable
 from symbols.storage.s3 import S3BlobStore
 from tests.fixtures.s3 import post_presigned
 
@@ -73,3 +74,15 @@ async def test_tampered_get_url_is_refused(rgw):
     assert await http_get(url) == (200, b"a")
     status, _ = await http_get(url.replace("/symbols/dl/a?", "/symbols/dl/b?"))
     assert status == 403
+
+
+async def test_wrong_secret_is_unavailable(radosgw_bucket, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    store = S3BlobStore(radosgw_bucket.bucket, endpoint_url=radosgw_bucket.endpoint_url)
+    try:
+        with pytest.raises(BlobStoreUnavailable, match="SignatureDoesNotMatch"):
+            await store.put_bytes("k", b"v")
+        with pytest.raises(BlobStoreUnavailable):
+            await store.check()
+    finally:
+        await store.close()
