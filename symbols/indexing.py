@@ -23,7 +23,10 @@ from dataclasses import dataclass
 import orjson
 
 from .container import ContainerError, unpack
+from .db import Database
+from .db.symbol_sets import mark_processed, record_failure
 from .sourcemaps import SourceMap, SourceMapError, parse_source_map
+from .storage import BlobNotFound, BlobStore, BlobStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +198,42 @@ class IndexBuilder:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
+class StorageUnavailable(Exception):
+    """The blob store failed while building an index: try again later."""
+
+
+async def build_and_store(
+    db: Database, store: BlobStore, builder: IndexBuilder, set_id: str, storage_ptr: str
+) -> BuildFailure | None:
+    """Build the index of the blob at ``storage_ptr``, store it at ``{ptr}.index`` and
+    mark the set processed; or record on the set why its blob cannot be used. Used by
+    the worker's ``process_symbol_set`` and the resolver's on-demand build. Returns the
+    recorded failure, None on success. Raises StorageUnavailable for transient faults."""
+    try:
+        blob = await store.get_bytes(storage_ptr)
+    except BlobNotFound:
+        failure = BuildFailure(MISSING_CHUNK_ID_DATA, f"the uploaded file is missing from storage ({storage_ptr})")
+        async with db.begin() as conn:
+            await record_failure(conn, set_id, storage_ptr, failure.failure_reason())
+        return failure
+    except BlobStoreUnavailable as exc:
+        raise StorageUnavailable(f"blob store unavailable: {exc}") from exc
+    result = await builder.build(blob)
+    if result.failure is not None:
+        async with db.begin() as conn:
+            await record_failure(conn, set_id, storage_ptr, result.failure.failure_reason())
+        return result.failure
+    if result.scope_error:
+        log.warning("symbol set %s: no function scopes (%s)", set_id, result.scope_error)
+    try:
+        await store.put_bytes(index_key(storage_ptr), result.index)
+    except BlobStoreUnavailable as exc:
+        raise StorageUnavailable(f"blob store unavailable: {exc}") from exc
+    async with db.begin() as conn:
+        await mark_processed(conn, set_id, storage_ptr)
+    return None
+
+
 __all__ = [
     "INDEX_SUFFIX",
     "INVALID_SOURCE_AND_MAP",
@@ -203,6 +242,8 @@ __all__ = [
     "BuildFailure",
     "BuildResult",
     "IndexBuilder",
+    "StorageUnavailable",
+    "build_and_store",
     "build_index",
     "index_key",
     "load_index",

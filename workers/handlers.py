@@ -13,10 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from symbols import indexing
 from symbols.db import PROCESS_SYMBOL_SET, Database
-from symbols.db.symbol_sets import get_symbol_set, mark_processed, record_failure
-from symbols.indexing import MISSING_CHUNK_ID_DATA, BuildFailure, IndexBuilder, index_key
-from symbols.storage import BlobNotFound, BlobStore, BlobStoreUnavailable
+from symbols.db.symbol_sets import get_symbol_set
+from symbols.indexing import BuildFailure, IndexBuilder
+from symbols.storage import BlobStore
 
 from .queue import Job
 
@@ -64,32 +65,11 @@ async def process_symbol_set(deps: Deps, job: Job) -> None:
 
 
 async def build_and_store(deps: Deps, set_id: str, storage_ptr: str) -> BuildFailure | None:
-    """Build the index of the blob at ``storage_ptr``, store it at ``{ptr}.index`` and
-    mark the set processed; or record why it cannot be used. Shared with the resolver's
-    on-demand build. Returns the recorded failure, None on success."""
+    """``symbols.indexing.build_and_store`` with transient faults turned into Retry."""
     try:
-        blob = await deps.store.get_bytes(storage_ptr)
-    except BlobNotFound:
-        failure = BuildFailure(MISSING_CHUNK_ID_DATA, f"the uploaded file is missing from storage ({storage_ptr})")
-        async with deps.db.begin() as conn:
-            await record_failure(conn, set_id, storage_ptr, failure.failure_reason())
-        return failure
-    except BlobStoreUnavailable as exc:
-        raise Retry(f"blob store unavailable: {exc}") from exc
-    result = await deps.builder.build(blob)
-    if result.failure is not None:
-        async with deps.db.begin() as conn:
-            await record_failure(conn, set_id, storage_ptr, result.failure.failure_reason())
-        return result.failure
-    if result.scope_error:
-        log.warning("symbol set %s: no function scopes (%s)", set_id, result.scope_error)
-    try:
-        await deps.store.put_bytes(index_key(storage_ptr), result.index)
-    except BlobStoreUnavailable as exc:
-        raise Retry(f"blob store unavailable: {exc}") from exc
-    async with deps.db.begin() as conn:
-        await mark_processed(conn, set_id, storage_ptr)
-    return None
+        return await indexing.build_and_store(deps.db, deps.store, deps.builder, set_id, storage_ptr)
+    except indexing.StorageUnavailable as exc:
+        raise Retry(str(exc)) from exc
 
 
 HANDLERS: dict[str, Handler] = {PROCESS_SYMBOL_SET: process_symbol_set}
