@@ -7,8 +7,8 @@ contexts started with the server: the hook for an embedded job worker.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
 

@@ -43,7 +43,7 @@ def pg_url():
     name = f"symbols_test_{uuid.uuid4().hex[:12]}"
     try:
         run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError, ImportError) as exc:
+    except (TimeoutError, OSError, ImportError) as exc:
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); PostgreSQL cases skipped")
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     url = f"{base}/{name}"

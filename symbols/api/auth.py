@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db.access import SCOPE_READ, SCOPE_WRITE, find_api_key, needs_last_used_refresh, touch_api_key
+from ..db.access import (
+    SCOPE_READ,
+    SCOPE_WRITE,
+    find_api_key,
+    needs_last_used_refresh,
+    touch_api_key,
+)
 from .context import context
 from .errors import NotAuthenticated, NotFound, PermissionDenied
 

@@ -7,7 +7,7 @@ with ``settings.upload_proxy``, point at this service with an HMAC-signed token.
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
 from yarl import URL
@@ -38,7 +38,7 @@ async def discard_blobs(ctx: AppContext, ptrs: Iterable[str | None]) -> None:
     ptrs = list(ptrs)
     try:
         await delete_blobs(ctx, ptrs)
-    except Exception:  # noqa: BLE001 - cleanup must not mask the response
+    except Exception:
         log.exception("could not remove blobs %s", list(ptrs))
 
 

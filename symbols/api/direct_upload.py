@@ -12,7 +12,13 @@ from aiohttp import web
 from ..container import ContainerError, sniff
 from ..db.jobs import enqueue_symbol_set_processing
 from ..db.releases import existing_release_ids
-from ..db.symbol_sets import SymbolSet, blob_key, get_symbol_set_by_ref, insert_symbol_set, record_upload
+from ..db.symbol_sets import (
+    SymbolSet,
+    blob_key,
+    get_symbol_set_by_ref,
+    insert_symbol_set,
+    record_upload,
+)
 from .auth import WRITE, authorize
 from .blobs import discard_blobs
 from .context import context

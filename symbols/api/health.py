@@ -25,7 +25,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def _probe(name: str, check) -> tuple[str, str]:
     try:
         await asyncio.wait_for(check(), _CHECK_TIMEOUT)
-    except (DatabaseUnavailable, BlobStoreError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, DatabaseUnavailable, BlobStoreError, OSError) as exc:
         log.warning("readiness check %s failed: %s", name, exc)
         return name, "unavailable"
     return name, "ok"

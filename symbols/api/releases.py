@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db.releases import ReleaseHashInUse, create_release, get_release, get_release_by_hash, list_releases
+from ..db.releases import (
+    ReleaseHashInUse,
+    create_release,
+    get_release,
+    get_release_by_hash,
+    list_releases,
+)
 from .auth import READ, WRITE, authorize
 from .context import context
 from .errors import NotFound, ValidationError

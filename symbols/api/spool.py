@@ -8,9 +8,9 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
 
 from aiohttp import BodyPartReader
 

@@ -8,8 +8,8 @@ timeout instead of failing when a read lock is upgraded; WAL lets readers procee
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url

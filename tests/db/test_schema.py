@@ -3,8 +3,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from symbols.db import enqueue_symbol_set_processing, is_current, migrate
-from symbols.db import access, releases, symbol_sets
+from symbols.db import (
+    access,
+    enqueue_symbol_set_processing,
+    is_current,
+    migrate,
+    releases,
+    symbol_sets,
+)
 from symbols.db.tables import jobs
 
 
