@@ -146,6 +146,13 @@ def load_index(data: bytes) -> SourceMap:
     return engine_load_index(data)
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when children stop.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pool_context():
     # forkserver: children start from a clean process, not a fork of one holding
     # event-loop, boto3 and database threads.
@@ -167,7 +174,7 @@ class IndexBuilder:
             if self._pool is None:
                 if self.processes > 0:
                     self._pool = concurrent.futures.ProcessPoolExecutor(
-                        max_workers=self.processes, mp_context=_pool_context()
+                        max_workers=self.processes, mp_context=_pool_context(), initializer=_ignore_interrupts
                     )
                 else:
                     self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="index")
