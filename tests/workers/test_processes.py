@@ -15,6 +15,7 @@ import pytest
 
 from symbols.db import open_database
 from symbols.db.symbol_sets import get_symbol_set
+from symbols.db.types import utcnow
 from symbols.indexing import IndexBuilder, index_key
 from tests.workers.test_process import APP_JS, APP_MAP
 from workers import Deps, Worker, queue
@@ -50,7 +51,7 @@ async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_pa
     from symbols.container import pack
 
     set_id, ptr = await env.upload("app", pack(APP_MAP, APP_JS))
-    proc_env = _env(env.db, env.store.root, SYMBOLS_JOB_LEASE_SECONDS="1.5", SYMBOLS_INDEX_PROCESSES="0")
+    proc_env = _env(env.db, env.store.root, SYMBOLS_JOB_LEASE_SECONDS="3", SYMBOLS_INDEX_PROCESSES="0")
     slow = _popen(
         [sys.executable, str(REPO / "tests" / "workers" / "slow_worker.py")],
         cwd=REPO, env=proc_env,
@@ -68,11 +69,11 @@ async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_pa
             slow.kill()
         slow.communicate()
     # Until the lease runs out, nobody else takes the job.
-    done = await asyncio.to_thread(_symbols, proc_env, "worker", "--burst")
-    assert done.returncode == 0, done.stderr
+    assert await queue.claim(env.db, "other", lease_seconds=30) is None
     [still] = await list_jobs(env.db, state="running")
     assert still.locked_by == running.locked_by
-    await asyncio.sleep(1.6)
+    wait = (still.lease_expires_at - utcnow()).total_seconds()
+    await asyncio.sleep(max(wait, 0) + 0.2)
     done = await asyncio.to_thread(_symbols, proc_env, "worker", "--burst")
     assert done.returncode == 0, done.stderr
     [job] = await list_jobs(env.db)
