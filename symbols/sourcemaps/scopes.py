@@ -119,7 +119,7 @@ class _Namer:
     def function(self, node) -> list:
         kind = node.type
         if kind == "method_definition":
-            return self.owner(node.parent) + [node.child_by_field_name("name")]
+            return self.owner(node.parent) + self.path(node.child_by_field_name("name"))
         if kind in _NAMED:
             own = node.child_by_field_name("name")
             if own is not None:
@@ -210,7 +210,7 @@ def _original_names(paths: list[list], source_map, to_utf16) -> list[str]:
     pieces = [piece for path in paths for piece in path if not isinstance(piece, str)]
     positions = [(node.start_point[0], to_utf16(*node.start_point)) for node in pieces]
     original: dict[int, str] = {}
-    if positions:
+    if positions and source_map.segment_count:
         lines = np.array([p[0] for p in positions], dtype=np.int64)
         columns = np.array([p[1] for p in positions], dtype=np.int64)
         found = source_map.lookup_many(lines, columns)
