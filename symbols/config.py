@@ -37,6 +37,16 @@ def _int(name: str, raw: str, *, minimum: int = 0) -> int:
     return value
 
 
+def _float(name: str, raw: str, *, minimum: float = 0.0) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def normalize_database_url(url: str) -> str:
     """Pick the async driver for a plain database URL (``postgresql://`` -> asyncpg)."""
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
@@ -78,6 +88,18 @@ class Settings:
     embedded_worker: bool = True
     # Create project 1 and print a key when the database is empty.
     bootstrap: bool = True
+    # Job worker: jobs run at once per worker process (`symbols worker --concurrency`).
+    worker_concurrency: int = 1
+    # A claimed job is claimed again by another worker when its worker has not renewed
+    # the lease for this long (crashed or killed).
+    job_lease_seconds: float = 60.0
+    # How often an idle worker looks for new jobs.
+    job_poll_seconds: float = 1.0
+    # Retry delay after a failed attempt: base * 2^(attempt-1), capped.
+    job_retry_base_seconds: float = 5.0
+    job_retry_max_seconds: float = 3600.0
+    # Processes that build indexes from uploaded maps (0: a thread of the same process).
+    index_processes: int = 1
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -147,6 +169,18 @@ class Settings:
             kwargs["embedded_worker"] = _bool("SYMBOLS_EMBEDDED_WORKER", v)
         if (v := get("SYMBOLS_BOOTSTRAP")) is not None:
             kwargs["bootstrap"] = _bool("SYMBOLS_BOOTSTRAP", v)
+        if (v := get("SYMBOLS_WORKER_CONCURRENCY")) is not None:
+            kwargs["worker_concurrency"] = _int("SYMBOLS_WORKER_CONCURRENCY", v, minimum=1)
+        for name, field in (
+            ("SYMBOLS_JOB_LEASE_SECONDS", "job_lease_seconds"),
+            ("SYMBOLS_JOB_POLL_SECONDS", "job_poll_seconds"),
+            ("SYMBOLS_JOB_RETRY_BASE_SECONDS", "job_retry_base_seconds"),
+            ("SYMBOLS_JOB_RETRY_MAX_SECONDS", "job_retry_max_seconds"),
+        ):
+            if (v := get(name)) is not None:
+                kwargs[field] = _float(name, v, minimum=0.01 if field == "job_lease_seconds" else 0.0)
+        if (v := get("SYMBOLS_INDEX_PROCESSES")) is not None:
+            kwargs["index_processes"] = _int("SYMBOLS_INDEX_PROCESSES", v, minimum=0)
         return cls(**kwargs)
 
 

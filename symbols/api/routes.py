@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, presigned_upload, releases, symbol_sets, transfer
+from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
 from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
@@ -29,10 +29,12 @@ _API_ROUTES = [
     ("POST", "/releases/", releases.create),
     ("GET", "/releases/hash/{hash_id}/", releases.by_hash),
     ("GET", "/releases/{id}/", releases.retrieve),
+    ("POST", "/stack_frames/resolve/", resolve.resolve_frames),
 ]
 
 
 def setup_routes(app: web.Application) -> None:
+    resolve.setup(app)
     router = app.router
     for base in _BASES:
         for method, path, handler in _API_ROUTES:

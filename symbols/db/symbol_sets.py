@@ -35,6 +35,7 @@ class SymbolSet:
     uploaded_at: datetime | None
     size_bytes: int | None
     release: Release | None = None
+    processed_at: datetime | None = None
 
     @property
     def index_key(self) -> str | None:
@@ -73,6 +74,7 @@ def _from_row(row: Any) -> SymbolSet:
         uploaded_at=row.uploaded_at,
         size_bytes=row.size_bytes,
         release=release,
+        processed_at=row.processed_at,
     )
 
 
@@ -205,6 +207,7 @@ async def record_upload(
         uploaded_at=utcnow(),
         release_id=release_id,
         failure_reason=None,
+        processed_at=None,
     )
 
 
@@ -215,6 +218,35 @@ async def set_failure_reason(conn: AsyncConnection, symbol_set_id: str, failure_
 
 async def touch_last_used(conn: AsyncConnection, symbol_set_id: str) -> None:
     await update_symbol_set(conn, symbol_set_id, last_used=utcnow())
+
+
+async def touch_last_used_many(conn: AsyncConnection, ids: Iterable[str]) -> None:
+    ids = sorted(set(ids))
+    if ids:
+        await conn.execute(update(symbol_sets).where(symbol_sets.c.id.in_(ids)).values(last_used=utcnow()))
+
+
+async def mark_processed(conn: AsyncConnection, symbol_set_id: str, storage_ptr: str) -> bool:
+    """The index of the blob at ``storage_ptr`` is stored: clear any failure, stamp
+    ``processed_at``. A no-op (False) when the set has been re-uploaded meanwhile."""
+    result = await conn.execute(
+        update(symbol_sets)
+        .where(symbol_sets.c.id == symbol_set_id, symbol_sets.c.storage_ptr == storage_ptr)
+        .values(processed_at=utcnow(), failure_reason=None)
+    )
+    return result.rowcount > 0
+
+
+async def record_failure(conn: AsyncConnection, symbol_set_id: str, storage_ptr: str, failure_reason: str) -> bool:
+    """The blob at ``storage_ptr`` cannot be used (JSON text of a typed error). A no-op
+    (False) when the set has been re-uploaded meanwhile, so a stale job never marks a
+    fixed set as failed."""
+    result = await conn.execute(
+        update(symbol_sets)
+        .where(symbol_sets.c.id == symbol_set_id, symbol_sets.c.storage_ptr == storage_ptr)
+        .values(failure_reason=failure_reason, processed_at=None)
+    )
+    return result.rowcount > 0
 
 
 async def delete_symbol_sets(conn: AsyncConnection, project_id: int, ids: Iterable[str]) -> int:

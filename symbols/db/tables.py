@@ -87,6 +87,8 @@ symbol_sets = Table(
     # When the blob was confirmed (direct upload or finish_upload), and its size.
     Column("uploaded_at", UTCDateTime, nullable=True),
     Column("size_bytes", BigInteger, nullable=True),
+    # When the worker (or an on-demand build) stored the index of the current blob.
+    Column("processed_at", UTCDateTime, nullable=True),
     UniqueConstraint("team_id", "ref", name="uq_symbol_sets_team_ref"),
     Index("ix_symbol_sets_team_created", "team_id", "created_at"),
 )

@@ -1,0 +1,179 @@
+"""The worker loop: ``concurrency`` slots, each claiming and running one job at a time.
+
+    worker = Worker(deps, concurrency=2, lease_seconds=60)
+    await worker.run()          # until worker.stop(); burst=True: until the queue is empty
+
+``stop()`` (SIGTERM in ``symbols worker``, shutdown of ``symbols serve``) lets every
+slot finish the job in hand, then ``run`` returns. While a job runs its lease is
+renewed every third of ``lease_seconds``; a worker that dies stops renewing, and the
+job is claimed again once the lease has run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Mapping
+
+from sqlalchemy.exc import DBAPIError
+
+from symbols.db import DatabaseUnavailable
+
+from . import queue
+from .handlers import HANDLERS, Deps, Handler, Retry
+
+log = logging.getLogger("workers.worker")
+
+_INFRA_ERRORS = (DBAPIError, DatabaseUnavailable, OSError)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        handlers: Mapping[str, Handler] = HANDLERS,
+        concurrency: int = 1,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+        backoff_base: float = 5.0,
+        backoff_cap: float = 3600.0,
+        worker_id: str | None = None,
+        burst: bool = False,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.deps = deps
+        self.handlers = dict(handlers)
+        self.concurrency = concurrency
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.worker_id = worker_id or default_worker_id()
+        self.burst = burst
+        self.stats: Counter[str] = Counter()
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the jobs in hand, claim no more."""
+        self._stopping.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Look for jobs now instead of at the next poll."""
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> None:
+        log.info("worker %s started (%d slots)", self.worker_id, self.concurrency)
+        await asyncio.gather(*(self._slot() for _ in range(self.concurrency)))
+        log.info("worker %s stopped", self.worker_id, extra={"stats": dict(self.stats)})
+
+    async def run_burst(self) -> Counter[str]:
+        """Run until no job is due (tests, ``symbols worker --burst``)."""
+        self.burst = True
+        await self.run()
+        return self.stats
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        except TimeoutError:
+            pass
+
+    async def _slot(self) -> None:
+        kinds = sorted(self.handlers)
+        while not self.stopping:
+            try:
+                job = await queue.claim(self.deps.db, self.worker_id, lease_seconds=self.lease_seconds, kinds=kinds)
+            except _INFRA_ERRORS as exc:
+                log.warning("cannot claim jobs: %s", exc)
+                self.stats["claim_errors"] += 1
+                await self._idle()
+                continue
+            if job is None:
+                if self.burst:
+                    return
+                await self._idle()
+                continue
+            await self._run(job)
+
+    async def _run(self, job: queue.Job) -> None:
+        handler = self.handlers[job.kind]
+        extra = {"job_id": job.id, "kind": job.kind, "attempt": job.attempts}
+        log.info("job %s started", job.id, extra=extra)
+        start = time.perf_counter()
+        beat = asyncio.create_task(self._heartbeat(job))
+        error: str | None = None
+        try:
+            await handler(self.deps, job)
+        except Retry as exc:
+            error = str(exc) or "retry requested"
+        except Exception as exc:
+            log.exception("job %s raised", job.id, extra=extra)
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            beat.cancel()
+        extra["duration_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        try:
+            if error is None:
+                owned = await queue.complete(self.deps.db, job)
+                state = "done" if owned else None
+            else:
+                state = await queue.fail(
+                    self.deps.db, job, error, backoff_base=self.backoff_base, backoff_cap=self.backoff_cap
+                )
+        except _INFRA_ERRORS as exc:
+            # The lease will run out and the job run again: handlers are idempotent.
+            log.warning("job %s: outcome not recorded: %s", job.id, exc, extra=extra)
+            self.stats["unrecorded"] += 1
+            return
+        if state is None:
+            log.warning("job %s: lease lost to another worker; outcome dropped", job.id, extra=extra)
+            self.stats["lost"] += 1
+            return
+        self.stats[{"done": "done", "queued": "retried", "dead": "dead"}[state]] += 1
+        log.info("job %s %s", job.id, state, extra=extra | ({"error": error} if error else {}))
+
+    async def _heartbeat(self, job: queue.Job) -> None:
+        interval = max(self.lease_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if not await queue.heartbeat(self.deps.db, job, lease_seconds=self.lease_seconds):
+                    log.warning("job %s: lease lost", job.id)
+                    return
+            except _INFRA_ERRORS as exc:
+                log.warning("job %s: lease not renewed: %s", job.id, exc)
+
+
+
+
+
+def worker_from_settings(settings, deps: Deps, *, concurrency: int | None = None, **kwargs) -> Worker:
+    """A Worker configured by ``Settings`` (lease, poll, backoff, concurrency)."""
+    return Worker(
+        deps,
+        concurrency=concurrency or settings.worker_concurrency,
+        lease_seconds=settings.job_lease_seconds,
+        poll_seconds=settings.job_poll_seconds,
+        backoff_base=settings.job_retry_base_seconds,
+        backoff_cap=settings.job_retry_max_seconds,
+        **kwargs,
+    )
+
+__all__ = ["Worker", "default_worker_id", "worker_from_settings"]
