@@ -155,7 +155,8 @@ def resolve(trace_file: TextIO, directory: Path | None, host: str | None, projec
     frames = trace.frames
     sendable = [i for i, frame in enumerate(frames) if frame.resolvable]
     if not sendable:
-        where = "standard input" if trace_file.name == "<stdin>" else trace_file.name
+        name = getattr(trace_file, "name", None)
+        where = name if isinstance(name, str) and name not in ("<stdin>", "-") else "standard input"
         if frames:
             raise click.ClickException(
                 f"no stack frames with a script position in {where} "
