@@ -164,6 +164,9 @@ def resolve(trace_file: TextIO, directory: Path | None, host: str | None, projec
             )
         raise click.ClickException(f"no stack frames found in {where}")
     chunk_ids = ChunkIds.scan(directory) if directory is not None else None
+    if chunk_ids is not None and not chunk_ids.by_path:
+        click.echo(f"warning: no injected scripts in {directory} (run `symbols sourcemap inject` "
+                   "first); frames are sent without chunk ids", err=True)
     request = [
         request_frame(frames[i], chunk_ids.lookup(frames[i].filename) if chunk_ids else None)
         for i in sendable

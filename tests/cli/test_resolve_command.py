@@ -259,6 +259,16 @@ def test_ambiguous_basename_gives_no_chunk_id(api: FakeResolveApi, build_dir: Pa
     assert [f.get("chunk_id") for f in api.requests[0]["frames"]] == [None, "bbb"]
 
 
+def test_directory_without_injected_scripts_warns(api: FakeResolveApi, build_dir: Path) -> None:
+    result = resolve("-d", str(build_dir), env=env_for(api), input="  at f (http://h/cli.cjs:1:1)\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"warning: no injected scripts in {build_dir} (run `symbols sourcemap inject` first); "
+        "frames are sent without chunk ids"
+    )
+    assert "chunk_id" not in api.requests[0]["frames"][0]
+
+
 def test_large_traces_go_in_batches_of_1000(api: FakeResolveApi) -> None:
     trace = "Error: deep\n" + "".join(f"    at f{i} (http://x/a.js:{i + 1}:1)\n" for i in range(2500))
     api.table[("http://x/a.js", 2500, 1)] = ("src/a.js", 1, 1, "last")
