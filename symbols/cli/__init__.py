@@ -17,6 +17,7 @@ __all__ = ["main"]
 from symbols.cli.keys import keys  # noqa: E402
 from symbols.cli.migrate import migrate  # noqa: E402
 from symbols.cli.projects import projects  # noqa: E402
+from symbols.cli.resolve import resolve  # noqa: E402
 from symbols.cli.serve import serve  # noqa: E402
 from symbols.cli.sourcemap import sourcemap  # noqa: E402
 
@@ -25,3 +26,4 @@ main.add_command(migrate)
 main.add_command(projects)
 main.add_command(keys)
 main.add_command(sourcemap)
+main.add_command(resolve)
