@@ -114,8 +114,9 @@ def test_unknown_scripts_are_reported_unresolved(uploaded, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     script_lines = [line for line in stack.splitlines()[1:] if str(build_dir) in line]
+    assert script_lines
     for line in script_lines:
-        assert f"{line} [unresolved: " in out
+        assert f"{line} [unresolved: NoSourcemapUploaded]" in out
 
 
 def test_explain_says_why(uploaded) -> None:
