@@ -21,7 +21,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 import aiohttp
@@ -30,7 +30,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Routes that exist in every visible project: a 404 there means the project is not visible.
 _PROJECT_ROUTES = frozenset({
     "symbol_sets/", "symbol_sets/bulk_start_upload/", "symbol_sets/bulk_finish_upload/", "releases/",
+    "stack_frames/resolve",
 })
+MAX_FRAMES_PER_REQUEST = 1000
 
 
 class ClientError(Exception):
@@ -151,7 +153,7 @@ class SymbolsClient:
         self._contacted = False
         self._upload_origins: set[str] = set()  # presigned hosts that accepted an upload
 
-    async def __aenter__(self) -> SymbolsClient:
+    async def __aenter__(self) -> Self:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self
@@ -258,6 +260,37 @@ class SymbolsClient:
         if not isinstance(release, dict) or "id" not in release:
             raise NotOurApi(f"{self.host}: the release answer has no id")
         return release
+
+    async def resolve_frames(
+        self,
+        frames: list[dict[str, Any]],
+        *,
+        context_lines: int | None = None,
+        explain: bool = False,
+        batch_size: int = MAX_FRAMES_PER_REQUEST,
+    ) -> list[dict]:
+        """The resolved form of each frame, in order (``POST stack_frames/resolve``).
+
+        Sent in batches of at most ``batch_size`` frames (the API's limit is 1000).
+        """
+        resolved: list[dict] = []
+        for start in range(0, len(frames), batch_size):
+            batch = frames[start : start + batch_size]
+            payload: dict[str, Any] = {"frames": batch}
+            if context_lines is not None:
+                payload["context_lines"] = context_lines
+            if explain:
+                payload["explain"] = True
+            body = await self._api("POST", "stack_frames/resolve", json_body=payload)
+            answer = body.get("frames") if isinstance(body, dict) else None
+            if not isinstance(answer, list) or len(answer) != len(batch) or not all(
+                isinstance(frame, dict) for frame in answer
+            ):
+                raise NotOurApi(
+                    f"{self.host}: stack_frames/resolve answered without one resolved frame per frame sent"
+                )
+            resolved.extend(answer)
+        return resolved
 
     async def upload_presigned(self, target: PresignedPost, data: bytes, *, filename: str = "file") -> None:
         """POST ``data`` to a presigned URL: the signed fields first, then ``file``."""
@@ -428,6 +461,7 @@ def _describe(exc: BaseException) -> str:
 
 
 __all__ = [
+    "MAX_FRAMES_PER_REQUEST",
     "ApiError",
     "AuthenticationFailed",
     "ClientError",

@@ -18,6 +18,7 @@ from symbols.cli.jobs import jobs  # noqa: E402
 from symbols.cli.keys import keys  # noqa: E402
 from symbols.cli.migrate import migrate  # noqa: E402
 from symbols.cli.projects import projects  # noqa: E402
+from symbols.cli.resolve import resolve  # noqa: E402
 from symbols.cli.serve import serve  # noqa: E402
 from symbols.cli.sourcemap import sourcemap  # noqa: E402
 from symbols.cli.worker import worker  # noqa: E402
@@ -29,3 +30,4 @@ main.add_command(keys)
 main.add_command(sourcemap)
 main.add_command(worker)
 main.add_command(jobs)
+main.add_command(resolve)

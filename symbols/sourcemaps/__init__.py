@@ -22,7 +22,9 @@ from symbols.sourcemaps.errors import (
     MissingFieldError,
     SourceMapError,
 )
+from symbols.sourcemaps.index import dump_index, load_index
 from symbols.sourcemaps.model import Lookups, SourceMap, Token
+from symbols.sourcemaps.scopes import ScopeTable, build_scope_table
 
 __all__ = [
     "IndexOutOfBoundsError",
@@ -35,8 +37,12 @@ __all__ = [
     "InvalidVlqError",
     "Lookups",
     "MissingFieldError",
+    "ScopeTable",
     "SourceMap",
     "SourceMapError",
     "Token",
+    "build_scope_table",
+    "dump_index",
+    "load_index",
     "parse_source_map",
 ]

@@ -12,7 +12,8 @@ encoding of "negative zero" (`B`) stands for -2**31.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 

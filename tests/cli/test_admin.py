@@ -20,7 +20,8 @@ KEY_RE = re.compile(r"phx_[A-Za-z0-9_-]{40,}")
 
 def run(env: dict, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, "-m", "symbols", *args], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "symbols", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        check=False,
     )
     if ok:
         assert proc.returncode == 0, proc.stderr

@@ -36,3 +36,23 @@ def test_lookup_reports_invalid_map(tmp_path):
     result = CliRunner().invoke(main, ["sourcemap", "lookup", str(broken), "1", "1"])
     assert result.exit_code == 1
     assert "invalid_segment" in result.output
+
+
+def test_lookup_with_source_prints_the_enclosing_function():
+    from tests.sourcemaps.conftest import TERSER
+
+    text = TERSER.js.read_text(encoding="utf-8").split("\n")[0]
+    at = text.index("return n(this.item")  # inside PriceCalculator.compute, calling applyDiscount
+    column = len(text[:at].encode("utf-16-le")) // 2 + 8  # on `n`, 1-based
+    result = CliRunner().invoke(main, ["sourcemap", "lookup", str(TERSER.map), "1", str(column),
+                                       "--source", str(TERSER.js)])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed["function"] == "PriceCalculator.compute"
+    assert printed["name"] == "applyDiscount"  # the token names the callee, not the function
+    assert printed["source"] == "shop.js" and printed["line"] == 31
+
+
+def test_lookup_without_source_prints_no_function():
+    result = CliRunner().invoke(main, ["sourcemap", "lookup", str(BASIC), "1", "10"])
+    assert "function" not in json.loads(result.output)

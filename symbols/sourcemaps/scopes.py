@@ -1,0 +1,250 @@
+"""Function scopes of the minified source, named through the map.
+
+`build_scope_table` parses the minified JavaScript with tree-sitter, selects every
+function with one query (declarations, expressions, generators, arrows, methods) and
+records each one's generated range and original name. `ScopeTable.name_at` then
+answers "which function encloses this position" without the JavaScript: the table is a
+few arrays, stored in the index.
+
+Naming rules, first match wins (`minified` names are replaced by original ones, below):
+- a function with its own name (`function f(){}`, `function* g(){}`, a named function
+  expression) is called by it;
+- a method is `Owner.key` (`class A { m(){} }` -> `A.m`, getters and static methods
+  alike), where the owner of a class body is the class's name (or the binding an
+  anonymous class is assigned to) and the owner of an object literal is its path;
+- a function that is a value is named by the binding it is assigned to:
+  `var f = function(){}` / `const f = () => {}` -> `f`;
+  `a.b.c = function(){}` -> `a.b.c` (the whole dotted path; `this.x` stays `this.x`,
+  `a["b"]` reads `a.b`); `{ key: function(){} }` -> `path of the object.key`;
+  a class field `x = () => {}` -> `Class.x`; a default `p = () => {}` -> `p`;
+- anything else (a callback, an IIFE) is `<anonymous>`.
+The path of an object literal is, in turn, the binding it is assigned to or the key it
+sits under (`var A = { b: { c() {} } }` -> `A.b.c`); an object nothing names
+contributes nothing (`f({ m() {} })` -> `m`).
+
+Every identifier in a name is replaced by the original name of the map's token that
+starts exactly at it, when that token has one; otherwise the minified text is kept
+(property keys are not mangled, so they usually need no map). A parenthesised function
+is named as if the parentheses were not there.
+
+Positions: tree-sitter reports byte columns of UTF-8 text, the map counts UTF-16 code
+units; lines with non-ASCII text are converted with a per-line table. `name_at` takes
+0-based generated lines and UTF-16 columns and returns the innermost function whose
+range holds the position (start inclusive, end exclusive), or None at top level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from symbols.sourcemaps.search import greatest_lower_bound
+
+ANONYMOUS = "<anonymous>"
+_FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_expression",
+              "generator_function", "arrow_function", "method_definition")
+_QUERY = "[" + " ".join(f"({kind})" for kind in _FUNCTIONS) + "] @function"
+_NAMED = {"function_declaration", "generator_function_declaration", "function_expression",
+          "generator_function"}
+_IDENTIFIERS = {"identifier", "property_identifier", "private_property_identifier",
+                "shorthand_property_identifier", "this", "super"}
+
+
+class ScopeTable:
+    """Function scopes as arrays, sorted by start (outer before inner at equal starts).
+
+    Positions are 0-based generated lines and UTF-16 columns; `end` is exclusive.
+    `parent` is the index of the enclosing scope (-1 at top level); `name` indexes
+    `names`.
+    """
+
+    def __init__(self, *, start_line: np.ndarray, start_column: np.ndarray, end_line: np.ndarray,
+                 end_column: np.ndarray, parent: np.ndarray, name: np.ndarray,
+                 names: Sequence[str]) -> None:
+        self.start_line, self.start_column = start_line, start_column
+        self.end_line, self.end_column = end_line, end_column
+        self.parent, self.name, self.names = parent, name, names
+        self._start = (start_line.astype(np.uint64) << np.uint64(32)) | start_column.astype(np.uint64)
+        self._end = (end_line.astype(np.uint64) << np.uint64(32)) | end_column.astype(np.uint64)
+
+    def __len__(self) -> int:
+        return self.name.size
+
+    def scope_at(self, line: int, column: int) -> int:
+        """Index of the innermost scope holding (line, column), or -1."""
+        if not (0 <= line < 2**32 and 0 <= column < 2**32):
+            return -1
+        key = np.uint64((line << 32) | column)
+        scope = greatest_lower_bound(self._start, key)
+        while scope >= 0 and self._end[scope] <= key:
+            scope = int(self.parent[scope])
+        return scope
+
+    def name_at(self, line: int, column: int) -> str | None:
+        """Original name of the innermost function holding (line, column); None outside all."""
+        scope = self.scope_at(line, column)
+        return None if scope < 0 else self.names[int(self.name[scope])]
+
+
+class _Columns:
+    """UTF-8 byte column -> UTF-16 column, per line (identity on ASCII lines)."""
+
+    def __init__(self, source: bytes) -> None:
+        self._lines = source.split(b"\n")
+        self._tables: dict[int, np.ndarray | None] = {}
+
+    def __call__(self, row: int, byte_column: int) -> int:
+        if row in self._tables:
+            table = self._tables[row]
+        else:
+            line = self._lines[row] if row < len(self._lines) else b""
+            table = None
+            if not line.isascii():
+                data = np.frombuffer(line, dtype=np.uint8)
+                units = np.where((data & 0xC0) == 0x80, 0, np.where(data >= 0xF0, 2, 1))
+                table = np.concatenate(([0], np.cumsum(units)))
+            self._tables[row] = table
+        if table is None:
+            return byte_column
+        return int(table[min(byte_column, table.size - 1)])
+
+
+class _Namer:
+    """Builds name paths as lists of identifier nodes or literal strings."""
+
+    def __init__(self) -> None:
+        self.objects: dict[int, list] = {}
+
+    def function(self, node) -> list:
+        kind = node.type
+        if kind == "method_definition":
+            return self.owner(node.parent) + self.path(node.child_by_field_name("name"))
+        if kind in _NAMED:
+            own = node.child_by_field_name("name")
+            if own is not None:
+                return [own]
+        return self.binding(node) or [ANONYMOUS]
+
+    def binding(self, node) -> list:
+        """The path of what `node` (a value) is assigned to, or []."""
+        parent = node.parent
+        while parent is not None and parent.type == "parenthesized_expression":
+            node, parent = parent, parent.parent
+        if parent is None:
+            return []
+        kind = parent.type
+        if kind == "variable_declarator" and parent.child_by_field_name("value") == node:
+            return self.path(parent.child_by_field_name("name"))
+        if kind in ("assignment_expression", "assignment_pattern") and parent.child_by_field_name("right") == node:
+            return self.path(parent.child_by_field_name("left"))
+        if kind == "pair" and parent.child_by_field_name("value") == node:
+            return self.owner(parent.parent) + self.path(parent.child_by_field_name("key"))
+        if kind == "field_definition":
+            return self.owner(parent.parent) + self.path(parent.child_by_field_name("property"))
+        return []
+
+    def owner(self, container) -> list:
+        """The path of an object literal or class body (the thing before `.method`)."""
+        if container is None:
+            return []
+        key = container.id
+        if key not in self.objects:
+            if container.type == "class_body":
+                cls = container.parent
+                own = cls.child_by_field_name("name") if cls is not None else None
+                self.objects[key] = [own] if own is not None else (self.binding(cls) if cls else [])
+            elif container.type == "object":
+                self.objects[key] = self.binding(container)
+            else:
+                self.objects[key] = []
+        return self.objects[key]
+
+    def path(self, node) -> list:
+        if node is None:
+            return []
+        kind = node.type
+        if kind in _IDENTIFIERS:
+            return [node]
+        if kind == "member_expression":
+            head = self.path(node.child_by_field_name("object"))
+            return head + self.path(node.child_by_field_name("property"))
+        if kind == "subscript_expression":
+            return self.path(node.child_by_field_name("object")) + self.path(node.child_by_field_name("index"))
+        if kind == "string":
+            return [node.text[1:-1].decode("utf-8", "replace")]
+        if kind in ("number", "computed_property_name"):
+            return [node.text.decode("utf-8", "replace")]
+        return []
+
+
+def _parse(source: bytes):
+    import tree_sitter
+    import tree_sitter_javascript
+
+    language = tree_sitter.Language(tree_sitter_javascript.language())
+    tree = tree_sitter.Parser(language).parse(source)
+    query = tree_sitter.Query(language, _QUERY)
+    return tree, tree_sitter.QueryCursor(query).captures(tree.root_node).get("function", [])
+
+
+def build_scope_table(minified_source: bytes | str, source_map) -> ScopeTable:
+    """The function scopes of `minified_source`, named through `source_map`."""
+    source = minified_source.encode("utf-8") if isinstance(minified_source, str) else bytes(minified_source)
+    _tree, nodes = _parse(source)  # the tree outlives its nodes' use
+    nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
+    to_utf16 = _Columns(source)
+    namer = _Namer()
+    starts, ends, paths = [], [], []
+    for node in nodes:
+        (start_row, start_col), (end_row, end_col) = node.start_point, node.end_point
+        starts.append((start_row, to_utf16(start_row, start_col)))
+        ends.append((end_row, to_utf16(end_row, end_col)))
+        paths.append(namer.function(node))
+    names = _original_names(paths, source_map, to_utf16)
+    return _table(starts, ends, names)
+
+
+def _original_names(paths: list[list], source_map, to_utf16) -> list[str]:
+    """Join each path, identifiers replaced by the map's name at their exact position."""
+    pieces = [piece for path in paths for piece in path if not isinstance(piece, str)]
+    positions = [(node.start_point[0], to_utf16(*node.start_point)) for node in pieces]
+    original: dict[int, str] = {}
+    if positions and source_map.segment_count:
+        lines = np.array([p[0] for p in positions], dtype=np.int64)
+        columns = np.array([p[1] for p in positions], dtype=np.int64)
+        found = source_map.lookup_many(lines, columns)
+        generated = source_map.columns.column[np.maximum(found.segment, 0)].astype(np.int64)
+        exact = (found.name_index >= 0) & (generated == columns)
+        for piece, is_exact, name_index in zip(pieces, exact.tolist(), found.name_index.tolist()):
+            if is_exact:
+                original[piece.id] = source_map.names[name_index]
+    joined = []
+    for path in paths:
+        parts = [piece if isinstance(piece, str)
+                 else original.get(piece.id) or piece.text.decode("utf-8", "replace") for piece in path]
+        joined.append(".".join(parts) or ANONYMOUS)
+    return joined
+
+
+def _table(starts: list, ends: list, names: list[str]) -> ScopeTable:
+    """Arrays of the scopes (already sorted by start), with each one's parent."""
+    interned: dict[str, int] = {}
+    name = np.array([interned.setdefault(n, len(interned)) for n in names], dtype=np.uint32)
+    start = np.array(starts, dtype=np.uint32).reshape(-1, 2)
+    end = np.array(ends, dtype=np.uint32).reshape(-1, 2)
+    parent = np.full(len(names), -1, dtype=np.int32)
+    open_scopes: list[int] = []  # a stack of the scopes holding the current start
+    end_keys = [(line, column) for line, column in ends]
+    for scope, begin in enumerate(starts):
+        while open_scopes and end_keys[open_scopes[-1]] <= begin:
+            open_scopes.pop()
+        if open_scopes:
+            parent[scope] = open_scopes[-1]
+        open_scopes.append(scope)
+    return ScopeTable(start_line=start[:, 0].copy(), start_column=start[:, 1].copy(),
+                      end_line=end[:, 0].copy(), end_column=end[:, 1].copy(), parent=parent,
+                      name=name, names=list(interned))
+
+
+__all__ = ["ANONYMOUS", "ScopeTable", "build_scope_table"]
