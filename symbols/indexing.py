@@ -26,6 +26,7 @@ from .container import ContainerError, unpack
 from .db import Database
 from .db.symbol_sets import mark_processed, record_failure
 from .sourcemaps import SourceMap, SourceMapError, parse_source_map
+from .sourcemaps import load_index as engine_load_index
 from .storage import BlobNotFound, BlobStore, BlobStoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -117,32 +118,12 @@ def _parse(map_bytes: bytes, minified: bytes | None) -> tuple[SourceMap | BuildF
         return BuildFailure(INVALID_SOURCE_MAP, f"{exc.code}: {exc.message}"), None
 
 
-# TEMPORARY: until the engine's index module reaches this branch, indexes are pickled
-# under their own magic. Removed once `SourceMap.to_index_bytes`/`load_index` exist.
-_TEMP_MAGIC = b"SYMBOLS-TEMP-PICKLE\n"
-
-
 def dump_index(source_map: SourceMap) -> bytes:
-    try:
-        return source_map.to_index_bytes()
-    except ModuleNotFoundError:
-        import pickle
-
-        return _TEMP_MAGIC + pickle.dumps(source_map, protocol=5)
+    return source_map.to_index_bytes()
 
 
 def load_index(data: bytes) -> SourceMap:
     """A stored index back as a SourceMap (raises the engine's InvalidIndexError)."""
-    if data.startswith(_TEMP_MAGIC):
-        import pickle
-
-        return pickle.loads(data[len(_TEMP_MAGIC):])
-    from .sourcemaps import InvalidIndexError
-
-    try:
-        from .sourcemaps import load_index as engine_load_index
-    except ImportError:
-        raise InvalidIndexError("this build cannot read stored indexes") from None
     return engine_load_index(data)
 
 
