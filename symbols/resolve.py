@@ -133,6 +133,10 @@ class IndexCache:
             _, evicted = self._entries.popitem(last=False)
             self.bytes -= evicted.size
 
+    def clear(self) -> None:
+        self._entries.clear()
+        self.bytes = 0
+
     def discard(self, key: str) -> None:
         old = self._entries.pop(key, None)
         if old is not None:
