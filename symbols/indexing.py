@@ -26,6 +26,7 @@ from .container import ContainerError, unpack
 from .db import Database
 from .db.symbol_sets import mark_processed, record_failure
 from .sourcemaps import SourceMap, SourceMapError, parse_source_map
+from .sourcemaps import load_index as engine_load_index
 from .storage import BlobNotFound, BlobStore, BlobStoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -117,33 +118,20 @@ def _parse(map_bytes: bytes, minified: bytes | None) -> tuple[SourceMap | BuildF
         return BuildFailure(INVALID_SOURCE_MAP, f"{exc.code}: {exc.message}"), None
 
 
-# TEMPORARY: until the engine's index module reaches this branch, indexes are pickled
-# under their own magic. Removed once `SourceMap.to_index_bytes`/`load_index` exist.
-_TEMP_MAGIC = b"SYMBOLS-TEMP-PICKLE\n"
-
-
 def dump_index(source_map: SourceMap) -> bytes:
-    try:
-        return source_map.to_index_bytes()
-    except ModuleNotFoundError:
-        import pickle
-
-        return _TEMP_MAGIC + pickle.dumps(source_map, protocol=5)
+    return source_map.to_index_bytes()
 
 
 def load_index(data: bytes) -> SourceMap:
     """A stored index back as a SourceMap (raises the engine's InvalidIndexError)."""
-    if data.startswith(_TEMP_MAGIC):
-        import pickle
-
-        return pickle.loads(data[len(_TEMP_MAGIC):])
-    from .sourcemaps import InvalidIndexError
-
-    try:
-        from .sourcemaps import load_index as engine_load_index
-    except ImportError:
-        raise InvalidIndexError("this build cannot read stored indexes") from None
     return engine_load_index(data)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when children stop.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _pool_context():
@@ -167,7 +155,7 @@ class IndexBuilder:
             if self._pool is None:
                 if self.processes > 0:
                     self._pool = concurrent.futures.ProcessPoolExecutor(
-                        max_workers=self.processes, mp_context=_pool_context()
+                        max_workers=self.processes, mp_context=_pool_context(), initializer=_ignore_interrupts
                     )
                 else:
                     self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="index")

@@ -14,16 +14,20 @@ def main() -> None:
 __all__ = ["main"]
 
 # Registered after `main` exists; each module defines one command or group.
+from symbols.cli.jobs import jobs  # noqa: E402
 from symbols.cli.keys import keys  # noqa: E402
 from symbols.cli.migrate import migrate  # noqa: E402
 from symbols.cli.projects import projects  # noqa: E402
 from symbols.cli.resolve import resolve  # noqa: E402
 from symbols.cli.serve import serve  # noqa: E402
 from symbols.cli.sourcemap import sourcemap  # noqa: E402
+from symbols.cli.worker import worker  # noqa: E402
 
 main.add_command(serve)
 main.add_command(migrate)
 main.add_command(projects)
 main.add_command(keys)
 main.add_command(sourcemap)
+main.add_command(worker)
+main.add_command(jobs)
 main.add_command(resolve)

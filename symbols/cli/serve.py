@@ -17,9 +17,13 @@ log = logging.getLogger("symbols.serve")
 
 
 def background_services(settings: Settings) -> list[BackgroundService]:
-    """Services run inside the server process. The embedded job worker
-    (``settings.embedded_worker``) is to be started from here once ``workers/`` has it."""
-    return []
+    """Services run inside the server process: the embedded job worker, unless
+    ``SYMBOLS_EMBEDDED_WORKER=0`` (then run ``symbols worker`` separately)."""
+    if not settings.embedded_worker:
+        return []
+    from workers.embedded import embedded_worker
+
+    return [embedded_worker]
 
 
 async def _bootstrap(app: web.Application) -> None:

@@ -3,7 +3,6 @@ the worker processing the upload, then frames resolved over HTTP."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -15,7 +14,6 @@ from symbols.indexing import IndexBuilder
 from tests.cli.node_helpers import map_positions, needs_node, run_script
 from workers import Deps, Worker
 
-SCOPES = importlib.util.find_spec("symbols.sourcemaps.scopes") is not None
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 APP_URL = "https://cdn.example.com/assets/app.js"
 _FRAME = re.compile(r"^\s*at (?:(?P<fn>.+?) \()?(?P<path>/[^\s()]+):(?P<line>\d+):(?P<col>\d+)\)?$")
@@ -89,8 +87,6 @@ async def test_real_bundle_stack_trace_resolves_end_to_end(matrix_api, tmp_path)
     for got, want in zip(out, expected):
         assert got["source"].endswith(want[0].lstrip("./")) and (got["line"], got["column"]) == want[1:]
     # Function names from the scopes of the minified source, not the minified names.
-    if not SCOPES:  # TEMPORARY: until the engine's scopes reach this branch
-        pytest.skip("engine without function scopes")
     assert [f["resolved_name"] for f in out[:4]] == ["checkedQuantity", "lineTotal", "orderTotal", "main"]
     assert [f["mangled_name"] for f in out[:4]] == [f["function"] for f in frames[:4]]
     assert out[0]["source"].endswith("src/math.js") and out[0]["line"] == 9
@@ -148,8 +144,6 @@ async def test_top_level_frame_does_not_take_the_callees_name(api, tmp_path, wit
     assert (out[1]["source"], out[1]["line"]) == ("src/strict.js", 12)
     assert out[1]["context"] is None  # the map has no sourcesContent
     if with_source:
-        if not SCOPES:  # TEMPORARY: until the engine's scopes reach this branch
-            pytest.skip("engine without function scopes")
         assert out[1]["resolved_name"] == "Object.<anonymous>"
         assert out[2]["resolved_name"] is None
     else:

@@ -1,0 +1,59 @@
+"""`symbols jobs list [--state S] | retry ID`: inspect and re-run background jobs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from ..config import Settings
+from ..db.migrate import run_migrated
+from ..db.tables import JOB_STATES
+
+
+def _run(work):
+    return asyncio.run(run_migrated(Settings.from_env().database_url, work))
+
+
+@click.group()
+def jobs() -> None:
+    """Inspect background jobs (a dead job ran out of attempts; see its last error)."""
+
+
+@jobs.command("list")
+@click.option("--state", type=click.Choice(JOB_STATES), default=None, help="Only jobs in this state.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def list_(state: str | None, limit: int) -> None:
+    """Newest first: id, kind, state, attempts/max, run after, payload, last error."""
+    from workers.queue import list_jobs
+
+    async def work(db):
+        return await list_jobs(db, state=state, limit=limit)
+
+    for job in _run(work):
+        payload = ",".join(f"{k}={v}" for k, v in job.payload.items())
+        error = (job.last_error or "").replace("\n", " ")
+        click.echo(
+            f"{job.id}\t{job.kind}\t{job.state}\t{job.attempts}/{job.max_attempts}\t"
+            f"{job.run_after.isoformat()}\t{payload}\t{error}"
+        )
+
+
+@jobs.command("retry")
+@click.argument("job_id", type=int)
+def retry(job_id: int) -> None:
+    """Queue a dead (or done) job again now, with a fresh set of attempts."""
+    from workers.queue import get_job, retry_job
+
+    async def work(db):
+        if await retry_job(db, job_id):
+            return "ok"
+        job = await get_job(db, job_id)
+        return None if job is None else job.state
+
+    outcome = _run(work)
+    if outcome is None:
+        raise click.ClickException(f"no job {job_id}")
+    if outcome != "ok":
+        raise click.ClickException(f"job {job_id} is {outcome}; only dead or done jobs can be retried")
+    click.echo(f"job {job_id} queued")
