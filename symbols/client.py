@@ -30,7 +30,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Routes that exist in every visible project: a 404 there means the project is not visible.
 _PROJECT_ROUTES = frozenset({
     "symbol_sets/", "symbol_sets/bulk_start_upload/", "symbol_sets/bulk_finish_upload/", "releases/",
-    "stack_frames/resolve",
+    "stack_frames/resolve/",
 })
 MAX_FRAMES_PER_REQUEST = 1000
 
@@ -281,7 +281,7 @@ class SymbolsClient:
                 payload["context_lines"] = context_lines
             if explain:
                 payload["explain"] = True
-            body = await self._api("POST", "stack_frames/resolve", json_body=payload)
+            body = await self._api("POST", "stack_frames/resolve/", json_body=payload)
             answer = body.get("frames") if isinstance(body, dict) else None
             if not isinstance(answer, list) or len(answer) != len(batch) or not all(
                 isinstance(frame, dict) for frame in answer

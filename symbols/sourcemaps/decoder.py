@@ -196,27 +196,34 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
     sizes = slot_sizes[used_slots]
     first = bounds[used_slots] + 1  # item index of each segment's first value
 
+    # All five fields at once, one row each; fields a segment lacks add nothing, so those
+    # segments carry the previous value: every entry is a value the map really reached,
+    # which is what the range checks look at. (A last 1-field segment reads past the end.)
+    fields = values.take(first + np.arange(5)[:, None], mode="clip").astype(np.int64)
+    if not (sizes == 5).all():
+        np.putmask(fields, np.arange(5)[:, None] >= sizes, 0)
+    for row in fields:  # row by row: numpy's cumsum along a 2-D axis is several times slower
+        np.cumsum(row, out=row)
     # The generated column restarts at every line: subtract the running total before it.
-    running = np.cumsum(values[first], dtype=np.int64)
+    running = fields[0]
     nonempty = np.flatnonzero(per_line)
     opening = line_starts[nonempty]
     before = np.where(opening > 0, running[np.maximum(opening - 1, 0)], 0)
     column = running - np.repeat(before, per_line[nonempty])
-
+    source, original_line, original_column, name = fields[1:]
     has_source = sizes >= 4
     has_name = sizes == 5
-    source, original_line, original_column, name = (
-        _running_field(values, first + field, present)
-        for field, present in ((1, has_source), (2, has_source), (3, has_source), (4, has_name))
-    )
 
     def offset_of(segment: int) -> str:
         line = int(np.searchsorted(line_starts, segment, side="right")) - 1
         return f"{where}: mappings: segment at offset {stream.char_offset(int(first[segment]))} (generated line {line})"
 
+    out_of_range = fields.size and (fields[1:].min() < 0 or fields[1:].max() > MAX_VALUE)
     for label, field in (("generated column", column), ("source index", source),
                          ("original line", original_line), ("original column", original_column),
                          ("name index", name)):
+        if field is not column and not out_of_range:
+            continue
         if field.size and (field.min() < 0 or field.max() > MAX_VALUE):
             segment = int(np.flatnonzero((field < 0) | (field > MAX_VALUE))[0])
             raise InvalidSegmentError(f"{offset_of(segment)}: {label} {int(field[segment])} out of range")
@@ -231,18 +238,6 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
     if not has_name.all():
         name[~has_name] = -1
     return Segments(line_starts, column, source, original_line, original_column, name)
-
-
-def _running_field(values: np.ndarray, positions: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Absolute values of a field that is relative to its previous occurrence map-wide.
-
-    Segments without the field add nothing, so they carry the previous value: every
-    entry is a value the map really reached, which is what the range checks look at.
-    """
-    deltas = values.take(positions, mode="clip")  # a last 1-field segment reads past the end
-    if not present.all():
-        deltas = np.where(present, deltas, 0)
-    return np.cumsum(deltas, dtype=np.int64)
 
 
 def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | None]:

@@ -30,6 +30,8 @@ def resolve_source(source_root: str | None, source: str) -> str:
 
 def normalize_url(url: str) -> str:
     """Remove `.` and `..` path segments, leaving scheme, host, query and fragment alone."""
+    if "./" not in url and ".?" not in url and ".#" not in url and not url.endswith("."):
+        return url  # a dot segment is followed by `/`, `?`, `#` or the end: there is none
     prefix = _PREFIX.match(url).group(0)
     rest = url[len(prefix) :]
     cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))

@@ -49,7 +49,7 @@ class FakeResolveApi:
         app = web.Application()
         for prefix in ("projects", "environments"):
             app.router.add_post(
-                f"/api/{prefix}/{{project}}/error_tracking/stack_frames/resolve", self.handle
+                f"/api/{prefix}/{{project}}/error_tracking/stack_frames/resolve/", self.handle
             )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

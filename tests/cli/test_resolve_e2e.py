@@ -105,6 +105,28 @@ def test_resolve_json_and_context(uploaded) -> None:
     assert len(marked) == 1 and "throw new RangeError" in marked[0]
 
 
+def test_browser_trace_served_from_a_url(uploaded) -> None:
+    """The same real frames as Firefox prints them for a script served over HTTP: the
+    chunk id is found by the URL's path ending like assets/app.js under --directory."""
+    service, build_dir, pairs = uploaded
+    script = build_dir / "assets" / "app.js"
+    stack = stack_of(script)
+    frames = [f for f in parse(stack).frames if f.filename == str(script)]
+    url = "https://shop.example:8443/static/assets/app.js?v=9"
+    firefox = "\n".join(f"{f.function or ''}@{url}:{f.lineno}:{f.colno}" for f in frames) + "\n"
+    expected = map_positions(pairs["assets/app.js"].map, [(f.lineno, f.colno) for f in frames])
+
+    result = cli("resolve", "-d", str(build_dir), env=service.env(), input=firefox)
+    assert result.exit_code == 0, result.output
+    out = [parse(line).frames[0] for line in result.stdout.splitlines()]
+    assert len(out) == len(frames) >= 5 and all(f.style == "gecko" for f in out)
+    assert [f.function for f in out[:4]] == ESM_NAMES
+    for printed, (source, lineno, colno) in zip(out, expected, strict=True):
+        assert printed.filename.endswith(source.split("/")[-1]) and not printed.filename.startswith("https:")
+        assert (printed.lineno, printed.colno) == (lineno, colno)
+    assert result.stderr.strip() == f"resolved {len(frames)} of {len(frames)} frame(s)"
+
+
 def test_unknown_scripts_are_reported_unresolved(uploaded, tmp_path: Path) -> None:
     service, build_dir, _ = uploaded
     # Without --directory, the frames carry only their file path, which no symbol set has
