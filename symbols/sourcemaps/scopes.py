@@ -28,7 +28,9 @@ starts exactly at it, when that token has one; otherwise the minified text is ke
 is named as if the parentheses were not there.
 
 Positions: tree-sitter reports byte columns of UTF-8 text, the map counts UTF-16 code
-units; lines with non-ASCII text are converted with a per-line table. `name_at` takes
+units; lines with non-ASCII text are converted with a per-line table. Generated lines end
+at every ECMAScript line terminator (LF, CR, CRLF, U+2028, U+2029), tree-sitter's rows at
+LF only, so sources with the others are converted from byte offsets instead. `name_at` takes
 0-based generated lines and UTF-16 columns and returns the innermost function whose
 range holds the position (start inclusive, end exclusive), or None at top level.
 """
@@ -88,7 +90,7 @@ class ScopeTable:
 
 
 class _Columns:
-    """UTF-8 byte column -> UTF-16 column, per line (identity on ASCII lines)."""
+    """UTF-8 byte column -> UTF-16 column, per `\\n` line (identity on ASCII lines)."""
 
     def __init__(self, source: bytes) -> None:
         self._lines = source.split(b"\n")
@@ -101,13 +103,55 @@ class _Columns:
             line = self._lines[row] if row < len(self._lines) else b""
             table = None
             if not line.isascii():
-                data = np.frombuffer(line, dtype=np.uint8)
-                units = np.where((data & 0xC0) == 0x80, 0, np.where(data >= 0xF0, 2, 1))
-                table = np.concatenate(([0], np.cumsum(units)))
+                table = _utf16_prefix(np.frombuffer(line, dtype=np.uint8))
             self._tables[row] = table
         if table is None:
             return byte_column
         return int(table[min(byte_column, table.size - 1)])
+
+
+def _utf16_prefix(data: np.ndarray) -> np.ndarray:
+    """UTF-16 units before each byte offset of UTF-8 `data` (one entry per offset, plus the end)."""
+    units = np.where((data & 0xC0) == 0x80, 0, np.where(data >= 0xF0, 2, 1))
+    return np.concatenate(([0], np.cumsum(units)))
+
+
+# Generated lines end at any ECMAScript line terminator; tree-sitter's rows count `\n` only.
+_OTHER_TERMINATORS = (b"\r", "\u2028".encode(), "\u2029".encode())
+
+
+class _Positions:
+    r"""Tree-sitter node positions -> (generated line, UTF-16 column).
+
+    With `\n` as the only terminator (the usual case) tree-sitter's rows are the lines
+    and only byte columns need converting, row by row. Otherwise (lone `\r`, `\r\n`,
+    U+2028, U+2029) lines are found from byte offsets, for all positions at once.
+    """
+
+    def __init__(self, source: bytes) -> None:
+        self.rows_are_lines = not any(t in source for t in _OTHER_TERMINATORS)
+        if self.rows_are_lines:
+            self._columns = _Columns(source)
+            return
+        data = np.frombuffer(source, dtype=np.uint8)
+        newline = np.flatnonzero(data == 0x0A)
+        carriage = np.flatnonzero(data == 0x0D)
+        lone_carriage = carriage[~np.isin(carriage + 1, newline)]  # `\r\n` breaks once, after `\n`
+        lead = np.flatnonzero(data[:-2] == 0xE2)  # U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+        separators = lead[(data[lead + 1] == 0x80) & ((data[lead + 2] == 0xA8) | (data[lead + 2] == 0xA9))]
+        self._line_starts = np.sort(np.concatenate(([0], newline + 1, lone_carriage + 1, separators + 3)))
+        self._prefix = _utf16_prefix(data)
+
+    def convert(self, nodes: list, which: str) -> list[tuple[int, int]]:
+        """`which` ("start" or "end") position of every node."""
+        if self.rows_are_lines:
+            to_utf16 = self._columns
+            return [(row, to_utf16(row, column))
+                    for row, column in (getattr(node, which + "_point") for node in nodes)]
+        offsets = np.array([getattr(node, which + "_byte") for node in nodes], dtype=np.int64)
+        lines = np.searchsorted(self._line_starts, offsets, side="right") - 1
+        columns = self._prefix[offsets] - self._prefix[self._line_starts[lines]]
+        return list(zip(lines.tolist(), columns.tolist()))
 
 
 class _Namer:
@@ -193,26 +237,19 @@ def build_scope_table(minified_source: bytes | str, source_map) -> ScopeTable:
     source = minified_source.encode("utf-8") if isinstance(minified_source, str) else bytes(minified_source)
     _tree, nodes = _parse(source)  # the tree outlives its nodes' use
     nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
-    to_utf16 = _Columns(source)
+    positions = _Positions(source)
     namer = _Namer()
-    starts, ends, paths = [], [], []
-    for node in nodes:
-        (start_row, start_col), (end_row, end_col) = node.start_point, node.end_point
-        starts.append((start_row, to_utf16(start_row, start_col)))
-        ends.append((end_row, to_utf16(end_row, end_col)))
-        paths.append(namer.function(node))
-    names = _original_names(paths, source_map, to_utf16)
-    return _table(starts, ends, names)
+    paths = [namer.function(node) for node in nodes]
+    names = _original_names(paths, source_map, positions)
+    return _table(positions.convert(nodes, "start"), positions.convert(nodes, "end"), names)
 
 
-def _original_names(paths: list[list], source_map, to_utf16) -> list[str]:
+def _original_names(paths: list[list], source_map, positions: _Positions) -> list[str]:
     """Join each path, identifiers replaced by the map's name at their exact position."""
     pieces = [piece for path in paths for piece in path if not isinstance(piece, str)]
-    positions = [(node.start_point[0], to_utf16(*node.start_point)) for node in pieces]
     original: dict[int, str] = {}
-    if positions and source_map.segment_count:
-        lines = np.array([p[0] for p in positions], dtype=np.int64)
-        columns = np.array([p[1] for p in positions], dtype=np.int64)
+    if pieces and source_map.segment_count:
+        lines, columns = np.array(positions.convert(pieces, "start"), dtype=np.int64).reshape(-1, 2).T
         found = source_map.lookup_many(lines, columns)
         generated = source_map.columns.column[np.maximum(found.segment, 0)].astype(np.int64)
         exact = (found.name_index >= 0) & (generated == columns)

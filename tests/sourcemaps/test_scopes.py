@@ -1,5 +1,6 @@
 """Function scopes: naming rules on terser output, UTF-16 columns, the table's lookup."""
 
+import json
 import re
 
 import numpy as np
@@ -119,3 +120,61 @@ def test_name_at_is_the_innermost_scope_and_ends_are_exclusive():
         "second", "third", "second", "outer", "outer", None]
     assert [scopes.name_at(*p) for p in [(3, 8), (3, 9), (4, 0), (-1, 0), (0, -1), (2**40, 0)]] == [
         "last", None, None, None, None, None]
+
+
+# One function per generated line, each line ended by a different ECMAScript terminator;
+# `g` spans a lone `\r`, and a non-ASCII string precedes `e` (columns stay UTF-16).
+TERMINATED = [
+    ("function a(){p()}", "\r"),
+    ("function b(){p()}", "\r\n"),
+    ("function c(){p()}", "\u2028"),
+    ("function d(){p()}", "\u2029"),
+    ('var s="€💶";function e(){p()}', "\n"),
+    ("function g(){", "\r"),
+    ("p()};p()", ""),
+]
+ORIGINAL = {"a": "afterCr", "b": "afterCrLf", "c": "afterLineSeparator",
+            "d": "afterParagraphSeparator", "e": "afterLf", "g": "spansCr"}
+
+
+def _terminated_bundle():
+    from symbols.sourcemaps.vlq import encode_mappings
+
+    names = list(ORIGINAL.values())
+    segments, calls = [], []
+    for line, (text, _) in enumerate(TERMINATED):
+        utf16 = lambda at: len(text[:at].encode("utf-16-le")) // 2  # noqa: E731
+        line_segments = []
+        match = re.search(r"function (\w)", text)
+        if match:  # the name token, mapped to its original name
+            column = utf16(match.start(1))
+            line_segments.append((column, 0, line, column, names.index(ORIGINAL[match.group(1)])))
+        calls.extend((line, utf16(m.start())) for m in re.finditer(r"p\(\)", text))
+        segments.append(line_segments)
+    source = "".join(text + end for text, end in TERMINATED)
+    source_map = {"version": 3, "sources": ["src.js"], "names": names,
+                  "mappings": encode_mappings(segments)}
+    return source, json.dumps(source_map), calls
+
+
+def test_every_ecmascript_line_terminator_starts_a_generated_line():
+    source, map_json, calls = _terminated_bundle()
+    assert len(source.splitlines()) == len(TERMINATED)  # Python agrees on the line count
+    source_map = parse_source_map(map_json, minified_source=source)
+    assert [source_map.function_name(line, column) for line, column in calls] == [
+        "afterCr", "afterCrLf", "afterLineSeparator", "afterParagraphSeparator", "afterLf",
+        "spansCr", None]
+    # The function names came through the map, so the name tokens were found at the
+    # right (line, column) too; scope ends sit on the right line as well.
+    scopes = source_map.scopes
+    spans = {scopes.names[int(scopes.name[i])]: (int(scopes.start_line[i]), int(scopes.start_column[i]),
+                                                  int(scopes.end_line[i]), int(scopes.end_column[i]))
+             for i in range(len(scopes))}
+    assert spans["afterLf"] == (4, 12, 4, 29)
+    assert spans["spansCr"] == (5, 0, 6, 4)
+    assert spans["afterCrLf"] == (1, 0, 1, 17)
+    # Bytes, str and a stored index give the same answer.
+    again = parse_source_map(map_json.encode(), minified_source=source.encode("utf-8"))
+    loaded = load_index(again.to_index_bytes())
+    assert [loaded.function_name(line, column) for line, column in calls] == [
+        source_map.function_name(line, column) for line, column in calls]
