@@ -8,9 +8,12 @@ contexts started with the server: the hook for an embedded job worker.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
+
+from workers.queue import queue_stats
 
 from .api import CONTEXT, AppContext, setup_routes
 from .api.metrics import Metrics
@@ -46,6 +49,8 @@ def create_app(
         metrics=Metrics(),
         tmp_dir=tmp_dir,
     )
+    # /metrics reads job counts from the database at scrape time.
+    ctx.metrics.queue_source = partial(queue_stats, ctx.db)
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
     setup_routes(app)

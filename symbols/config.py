@@ -7,9 +7,9 @@ is called once (by the command line) and the object is passed down.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 MIB = 1024 * 1024
 
@@ -100,6 +100,9 @@ class Settings:
     job_retry_max_seconds: float = 3600.0
     # Processes that build indexes from uploaded maps (0: a thread of the same process).
     index_processes: int = 1
+    # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
+    # None: not served.
+    worker_metrics_port: int | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -119,11 +122,11 @@ class Settings:
     def uses_s3(self) -> bool:
         return self.storage_url.startswith("s3://")
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -181,6 +184,11 @@ class Settings:
                 kwargs[field] = _float(name, v, minimum=0.01 if field == "job_lease_seconds" else 0.0)
         if (v := get("SYMBOLS_INDEX_PROCESSES")) is not None:
             kwargs["index_processes"] = _int("SYMBOLS_INDEX_PROCESSES", v, minimum=0)
+        if (v := get("SYMBOLS_WORKER_METRICS_PORT")) is not None:
+            port = _int("SYMBOLS_WORKER_METRICS_PORT", v, minimum=1)
+            if port > 65535:
+                raise ConfigError(f"SYMBOLS_WORKER_METRICS_PORT must be a port (1-65535), got {port}")
+            kwargs["worker_metrics_port"] = port
         return cls(**kwargs)
 
 
@@ -200,11 +208,11 @@ class ClientSettings:
     project: str | None = None
     token: str | None = None
 
-    def with_overrides(self, **changes: object) -> "ClientSettings":
+    def with_overrides(self, **changes: object) -> ClientSettings:
         return replace(self, **{k: v for k, v in changes.items() if v not in (None, "")})
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "ClientSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
         env = os.environ if environ is None else environ
 
         def first(*names: str) -> str | None:

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -28,6 +29,9 @@ from .db.symbol_sets import mark_processed, record_failure
 from .sourcemaps import SourceMap, SourceMapError, parse_source_map
 from .sourcemaps import load_index as engine_load_index
 from .storage import BlobNotFound, BlobStore, BlobStoreUnavailable
+
+if TYPE_CHECKING:
+    from .api.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +147,13 @@ def _pool_context():
 
 class IndexBuilder:
     """Runs ``build_index`` in a lazily started process pool (``processes`` > 0) or in
-    a thread (``processes`` == 0). Shared by the resolver and an embedded worker."""
+    a thread (``processes`` == 0). Shared by the resolver and an embedded worker.
+    With ``metrics``, every build is counted by outcome (ok, failed_input, error) and
+    timed."""
 
-    def __init__(self, processes: int = 1) -> None:
+    def __init__(self, processes: int = 1, *, metrics: Metrics | None = None) -> None:
         self.processes = processes
+        self.metrics = metrics
         self._pool: concurrent.futures.Executor | None = None
         self._lock = threading.Lock()
 
@@ -162,6 +169,17 @@ class IndexBuilder:
             return self._pool
 
     async def build(self, blob: bytes) -> BuildResult:
+        start = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await self._build(blob)
+            outcome = "ok" if result.failure is None else "failed_input"
+            return result
+        finally:
+            if self.metrics is not None:
+                self.metrics.index_built(outcome, time.perf_counter() - start)
+
+    async def _build(self, blob: bytes) -> BuildResult:
         pool = self._executor()
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, build_index, blob)

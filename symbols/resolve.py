@@ -9,6 +9,9 @@ The layers, assembled by ``Resolution.create`` (one per service process):
         single-flight: concurrent requests for one set share one load or build
         IndexBuilder  (symbols.indexing) parses maps in a process pool, off the loop
 
+Each layer takes an optional ``Metrics`` (frames by outcome, index loads by source and
+their duration; the cache's counters are read from it at scrape time).
+
 One bad frame never fails the request: every fault becomes the frame's typed
 ``resolve_failure`` (``ResolveFailure.kind``), and ``explain`` says which step found what.
 """
@@ -19,10 +22,11 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +37,9 @@ from .db.types import utcnow
 from .indexing import IndexBuilder, StorageUnavailable, build_and_store, index_key, parse_failure
 from .sourcemaps import SourceMap, SourceMapError
 from .storage import BlobNotFound, BlobStore, BlobStoreUnavailable
+
+if TYPE_CHECKING:
+    from .api.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +91,11 @@ class Frame:
 # ---------------------------------------------------------------- loaded indexes
 
 
+# LoadedIndex.origin: where an index was loaded from (shown by explain).
+STORED = "stored index"
+BUILT = "built from the upload now"
+
+
 @dataclass
 class LoadedIndex:
     source_map: SourceMap
@@ -107,8 +119,10 @@ class IndexCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
+        # Running totals, exported by Metrics.track_cache.
         self.hits = 0
         self.misses = 0
+        self.evictions = 0
         self._entries: OrderedDict[str, LoadedIndex] = OrderedDict()
 
     def __len__(self) -> int:
@@ -132,6 +146,7 @@ class IndexCache:
         while self.bytes > self.max_bytes:
             _, evicted = self._entries.popitem(last=False)
             self.bytes -= evicted.size
+            self.evictions += 1
 
     def clear(self) -> None:
         self._entries.clear()
@@ -147,19 +162,30 @@ class IndexLoader:
     """One symbol set's loaded index: cache, else the stored index, else built from the
     blob (and stored, and the set marked processed), with one load per set at a time."""
 
-    def __init__(self, db: Database, store: BlobStore, builder: IndexBuilder, cache: IndexCache) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: BlobStore,
+        builder: IndexBuilder,
+        cache: IndexCache,
+        *,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.db = db
         self.store = store
         self.builder = builder
         self.cache = cache
+        self.metrics = metrics
         self._inflight: dict[str, asyncio.Future[LoadedIndex]] = {}
 
     async def get(self, symbol_set: SymbolSet, steps: list[dict]) -> LoadedIndex:
         ptr = symbol_set.storage_ptr
         assert ptr is not None
         key = f"{symbol_set.id}:{ptr}"
+        start = time.perf_counter()
         cached = self.cache.get(key)
         if cached is not None:
+            self._observe("memory", start)
             steps.append(_step("index_load", True, f"in memory ({cached.size} bytes, {cached.origin})"))
             return cached
         inflight = self._inflight.get(key)
@@ -177,7 +203,18 @@ class IndexLoader:
         steps.append(_step("index_load", True, f"{loaded.origin} ({loaded.size} bytes)"))
         return loaded
 
+    def _observe(self, source: str, start: float) -> None:
+        if self.metrics is not None:
+            self.metrics.index_loaded(source, time.perf_counter() - start)
+
     async def _load(self, symbol_set: SymbolSet, ptr: str) -> LoadedIndex:
+        """One actual load (shared by concurrent callers), counted by its source."""
+        start = time.perf_counter()
+        loaded = await self._load_or_build(symbol_set, ptr)
+        self._observe("built" if loaded.origin == BUILT else "stored", start)
+        return loaded
+
+    async def _load_or_build(self, symbol_set: SymbolSet, ptr: str) -> LoadedIndex:
         try:
             data = await self.store.get_bytes(index_key(ptr))
         except BlobNotFound:
@@ -186,7 +223,7 @@ class IndexLoader:
             raise ResolveFailure(STORAGE_UNAVAILABLE, f"blob store unavailable: {exc}") from exc
         if data is not None:
             try:
-                return LoadedIndex(await self.builder.load(data), len(data), "stored index")
+                return LoadedIndex(await self.builder.load(data), len(data), STORED)
             except SourceMapError as exc:
                 log.warning("stored index of %s unreadable (%s); rebuilding", symbol_set.id, exc)
         return await self._build(symbol_set, ptr)
@@ -203,7 +240,7 @@ class IndexLoader:
             raise ResolveFailure(kind, f"built from the upload: {failure.kind}: {failure.message}")
         try:
             data = await self.store.get_bytes(index_key(ptr))
-            return LoadedIndex(await self.builder.load(data), len(data), "built from the upload now")
+            return LoadedIndex(await self.builder.load(data), len(data), BUILT)
         except (BlobNotFound, BlobStoreUnavailable, SourceMapError) as exc:
             raise ResolveFailure(STORAGE_UNAVAILABLE, f"index built but not readable: {exc}") from exc
 
@@ -267,9 +304,12 @@ def unresolved(frame: Frame, kind: str) -> dict:
 
 
 class Resolver:
-    def __init__(self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8) -> None:
+    def __init__(
+        self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8, metrics: Metrics | None = None
+    ) -> None:
         self.db = db
         self.loader = loader
+        self.metrics = metrics
         self._load_limit = asyncio.Semaphore(load_concurrency)
 
     async def resolve(
@@ -299,6 +339,8 @@ class Resolver:
             if explain:
                 result["explain"] = steps
             out.append(result)
+        if self.metrics is not None:
+            self.metrics.frames_resolved("resolved" if r["resolved"] else r["resolve_failure"] for r in out)
         await self._touch([s for s in sets_for if s is not None])
         return out
 
@@ -431,11 +473,21 @@ class Resolution:
     resolver: Resolver
 
     @classmethod
-    def create(cls, *, db: Database, store: BlobStore, cache_bytes: int, index_processes: int) -> Resolution:
-        builder = IndexBuilder(index_processes)          # parse maps off the event loop
-        cache = IndexCache(cache_bytes)                   # bytes-bounded LRU of loaded maps
-        loader = IndexLoader(db, store, builder, cache)   # memory -> stored index -> build
-        return cls(builder, cache, loader, Resolver(db, loader))
+    def create(
+        cls,
+        *,
+        db: Database,
+        store: BlobStore,
+        cache_bytes: int,
+        index_processes: int,
+        metrics: Metrics | None = None,
+    ) -> Resolution:
+        builder = IndexBuilder(index_processes, metrics=metrics)  # parse maps off the event loop
+        cache = IndexCache(cache_bytes)                            # bytes-bounded LRU of loaded maps
+        loader = IndexLoader(db, store, builder, cache, metrics=metrics)  # memory -> stored -> build
+        if metrics is not None:
+            metrics.track_cache(cache)                             # read at scrape time
+        return cls(builder, cache, loader, Resolver(db, loader, metrics=metrics))
 
     def close(self) -> None:
         self.builder.close()

@@ -24,7 +24,10 @@ async def embedded_worker(app: web.Application) -> AsyncIterator[None]:
     """An aiohttp cleanup context: pass it in ``create_app(..., background=[...])``."""
     ctx = app[CONTEXT]
     worker = worker_from_settings(
-        ctx.settings, Deps(ctx.db, ctx.store, app[RESOLUTION].builder), worker_id=None
+        ctx.settings,
+        Deps(ctx.db, ctx.store, app[RESOLUTION].builder),
+        worker_id=None,
+        metrics=ctx.metrics,  # runs are counted on the service's /metrics
     )
     task = asyncio.create_task(worker.run(), name="embedded-worker")
     yield

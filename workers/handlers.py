@@ -2,7 +2,8 @@
 
 A handler returns normally when the job is finished, including when the input was bad
 and that fault has been recorded (a symbol set's ``failure_reason``): bad input is
-never retried. It raises ``Retry`` (or anything else) for infrastructure faults
+never retried; the handler then returns ``FAILED_INPUT`` (the run's outcome in
+metrics), else None. It raises ``Retry`` (or anything else) for infrastructure faults
 (blob store or database unavailable, a crashed index process), which are retried with
 backoff and end ``dead`` after the job's ``max_attempts``.
 """
@@ -24,6 +25,10 @@ from .queue import Job
 log = logging.getLogger("workers.handlers")
 
 
+# What a handler returns when the job is finished but its input could not be used.
+FAILED_INPUT = "failed_input"
+
+
 class Retry(Exception):
     """A transient fault: run the job again later."""
 
@@ -37,10 +42,10 @@ class Deps:
     builder: IndexBuilder
 
 
-Handler = Callable[[Deps, Job], Awaitable[None]]
+Handler = Callable[[Deps, Job], Awaitable[str | None]]
 
 
-async def process_symbol_set(deps: Deps, job: Job) -> None:
+async def process_symbol_set(deps: Deps, job: Job) -> str | None:
     """Read the blob, build and store its index, record the outcome on the set."""
     set_id = job.payload.get("symbol_set_id")
     if not isinstance(set_id, str):
@@ -55,13 +60,14 @@ async def process_symbol_set(deps: Deps, job: Job) -> None:
     outcome = await build_and_store(deps, set_id, ptr)
     if outcome is None:
         log.info("symbol set %s processed", set_id, extra={"symbol_set_id": set_id, "job_id": job.id})
-    else:
-        log.info(
-            "symbol set %s failed: %s",
-            set_id,
-            outcome.failure_reason(),
-            extra={"symbol_set_id": set_id, "job_id": job.id},
-        )
+        return None
+    log.info(
+        "symbol set %s failed: %s",
+        set_id,
+        outcome.failure_reason(),
+        extra={"symbol_set_id": set_id, "job_id": job.id},
+    )
+    return FAILED_INPUT
 
 
 async def build_and_store(deps: Deps, set_id: str, storage_ptr: str) -> BuildFailure | None:
@@ -74,4 +80,4 @@ async def build_and_store(deps: Deps, set_id: str, storage_ptr: str) -> BuildFai
 
 HANDLERS: dict[str, Handler] = {PROCESS_SYMBOL_SET: process_symbol_set}
 
-__all__ = ["HANDLERS", "Deps", "Handler", "Retry", "build_and_store", "process_symbol_set"]
+__all__ = ["FAILED_INPUT", "HANDLERS", "Deps", "Handler", "Retry", "build_and_store", "process_symbol_set"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from symbols.db import Database
@@ -230,6 +230,30 @@ async def retry_job(db: Database, job_id: int) -> bool:
     return result.rowcount > 0
 
 
+@dataclass(frozen=True)
+class QueueStats:
+    counts: dict[str, int]
+    # How long the oldest due queued job has waited since it became due (0: none).
+    oldest_due_seconds: float
+
+
+async def queue_stats(db: Database) -> QueueStats:
+    """Jobs by state and the oldest due queued job's wait, in one grouped query (for
+    ``/metrics`` and ``symbols jobs stats``)."""
+    now = utcnow()
+    due_since = case((and_(jobs.c.state == "queued", jobs.c.run_after <= now), jobs.c.run_after))
+    query = select(jobs.c.state, func.count(), func.min(due_since)).group_by(jobs.c.state)
+    counts = {state: 0 for state in JOB_STATES}
+    oldest: datetime | None = None
+    async with db.connect() as conn:
+        for state, count, first_due in await conn.execute(query):
+            counts[state] = int(count)
+            if first_due is not None:
+                oldest = first_due if oldest is None else min(oldest, first_due)
+    age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return QueueStats(counts, age)
+
+
 async def count_by_state(db: Database) -> dict[str, int]:
     async with db.connect() as conn:
         rows = await conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state))
@@ -241,6 +265,7 @@ async def count_by_state(db: Database) -> dict[str, int]:
 __all__ = [
     "LOST_LEASE_ERROR",
     "Job",
+    "QueueStats",
     "backoff_seconds",
     "claim",
     "complete",
@@ -249,6 +274,7 @@ __all__ = [
     "get_job",
     "heartbeat",
     "list_jobs",
+    "queue_stats",
     "release",
     "retry_job",
 ]

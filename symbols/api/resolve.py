@@ -35,6 +35,7 @@ def setup(app: web.Application) -> None:
         store=ctx.store,
         cache_bytes=ctx.settings.cache_bytes,
         index_processes=ctx.settings.index_processes,
+        metrics=ctx.metrics,
     )
 
     async def close(app: web.Application):

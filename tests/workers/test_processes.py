@@ -167,11 +167,12 @@ async def test_jobs_commands_list_dead_and_retry(env):
     proc_env = _env(env.db, env.store.root)
     listed = await asyncio.to_thread(_symbols, proc_env, "jobs", "list", "--state", "dead")
     assert listed.returncode == 0, listed.stderr
-    [line] = listed.stdout.splitlines()
+    header, line = listed.stdout.splitlines()
+    assert header.split("\t") == ["id", "kind", "state", "attempts", "run_after", "payload", "last_error"]
     fields = line.split("\t")
     assert fields[:4] == [str(job.id), "process_symbol_set", "dead", "1/5"]
     assert f"symbol_set_id={set_id}" in line and "boom: storage on fire" in line
-    assert (await asyncio.to_thread(_symbols, proc_env, "jobs", "list", "--state", "queued")).stdout == ""
+    assert (await asyncio.to_thread(_symbols, proc_env, "jobs", "list", "--state", "queued")).stdout == header + "\n"
     retried = await asyncio.to_thread(_symbols, proc_env, "jobs", "retry", str(job.id))
     assert retried.returncode == 0 and f"job {job.id} queued" in retried.stdout
     again = await asyncio.to_thread(_symbols, proc_env, "jobs", "retry", str(job.id))
