@@ -38,7 +38,12 @@ async def _run(settings: Settings, concurrency: int | None, burst: bool) -> dict
             settings, Deps(db, store, builder), concurrency=concurrency, burst=burst, metrics=metrics
         )
         if settings.worker_metrics_port is not None:
-            ops = await start_ops_server(worker, metrics, settings.host, settings.worker_metrics_port)
+            try:
+                ops = await start_ops_server(worker, metrics, settings.host, settings.worker_metrics_port)
+            except OSError as exc:
+                raise click.ClickException(
+                    f"cannot serve metrics on {settings.host}:{settings.worker_metrics_port}: {exc}"
+                ) from exc
             log.info(
                 "worker /metrics and /healthz on http://%s:%s", settings.host, settings.worker_metrics_port
             )
