@@ -1,33 +1,38 @@
-"""The `symbols` command line: one module per command group, registered here."""
+"""The `symbols` command line: one module per command or group, registered here."""
 
 from __future__ import annotations
 
 import click
 
+from symbols.cli.jobs import jobs
+from symbols.cli.keys import keys
+from symbols.cli.migrate import migrate
+from symbols.cli.projects import projects
+from symbols.cli.resolve import resolve
+from symbols.cli.serve import serve
+from symbols.cli.sourcemap import sourcemap
+from symbols.cli.worker import worker
+from symbols.config import ConfigError
+from symbols.db import DatabaseUnavailable
 
-@click.group()
+
+class _Commands(click.Group):
+    """Settings and database faults end a command with one readable line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, DatabaseUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="symbols")
 def main() -> None:
     """symbols: a self-hostable service for JavaScript source maps."""
 
 
+for command in (serve, worker, migrate, projects, keys, jobs, sourcemap, resolve):
+    main.add_command(command)
+
 __all__ = ["main"]
-
-# Registered after `main` exists; each module defines one command or group.
-from symbols.cli.jobs import jobs  # noqa: E402
-from symbols.cli.keys import keys  # noqa: E402
-from symbols.cli.migrate import migrate  # noqa: E402
-from symbols.cli.projects import projects  # noqa: E402
-from symbols.cli.resolve import resolve  # noqa: E402
-from symbols.cli.serve import serve  # noqa: E402
-from symbols.cli.sourcemap import sourcemap  # noqa: E402
-from symbols.cli.worker import worker  # noqa: E402
-
-main.add_command(serve)
-main.add_command(migrate)
-main.add_command(projects)
-main.add_command(keys)
-main.add_command(sourcemap)
-main.add_command(worker)
-main.add_command(jobs)
-main.add_command(resolve)

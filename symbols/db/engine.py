@@ -13,10 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from ..config import normalize_database_url
+from ..config import ConfigError, normalize_database_url
 
 _SQLITE_BUSY_MS = 10_000
 
@@ -31,8 +31,13 @@ class Database:
         self.dialect = engine.dialect.name
         self._writer = engine.execution_options(symbols_write=True)
 
+    @property
+    def url(self) -> str:
+        """The URL with its password hidden, for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     def __repr__(self) -> str:
-        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Database({self.url!r})"
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
@@ -64,10 +69,23 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     Does no I/O beyond creating the SQLite file's directory; call ``migrate`` next.
     """
     url = normalize_database_url(url)
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"SYMBOLS_DATABASE_URL is not a database URL: {exc}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"SYMBOLS_DATABASE_URL: {parsed.get_backend_name()!r} is not supported "
+            "(use sqlite:///path or postgresql://...)"
+        )
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"SYMBOLS_DATABASE_URL: cannot create the directory of {parsed.database}: {exc.strerror}"
+                ) from None
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
         _configure_sqlite(engine)
     else:

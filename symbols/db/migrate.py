@@ -9,8 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from .engine import Database, open_database
+from .engine import Database, DatabaseUnavailable, open_database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Serialises concurrent migrators (service and workers starting together) on PostgreSQL.
@@ -36,9 +37,16 @@ def _is_current(connection) -> bool:
 
 
 async def migrate(db: Database) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already)."""
-    async with db.begin() as conn:
-        await conn.run_sync(_upgrade)
+    """Bring the schema to the newest revision (a no-op when it is there already).
+
+    Raises DatabaseUnavailable when the database cannot be reached or opened: the first
+    thing every command does, so that is where "wrong URL / server down" surfaces."""
+    try:
+        async with db.begin() as conn:
+            await conn.run_sync(_upgrade)
+    except (DBAPIError, OSError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        raise DatabaseUnavailable(f"cannot use the database {db.url}: {reason}") from exc
 
 
 async def is_current(db: Database) -> bool:

@@ -106,3 +106,28 @@ def test_serve_zero_config_bootstraps_project_and_key(env, tmp_path):
     lines = err.splitlines()
     assert lines and all(isinstance(json.loads(line), dict) for line in lines)  # one JSON object a line
     assert secret not in err
+
+
+@pytest.mark.parametrize(
+    "variables, args, message",
+    [
+        # Nothing listens on port 1: the server is down or the URL is wrong.
+        ({"SYMBOLS_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/symbols"}, ("projects", "list"),
+         "cannot use the database postgresql+asyncpg://postgres@127.0.0.1:1/symbols"),
+        ({"SYMBOLS_DATABASE_URL": "postgresql://postgres:hunter2@127.0.0.1:1/symbols"}, ("jobs", "stats"),
+         "postgres:***@127.0.0.1:1"),
+        ({"SYMBOLS_DATABASE_URL": "mysql://db/symbols"}, ("migrate",), "'mysql' is not supported"),
+        ({"SYMBOLS_DATABASE_URL": "sqlite:////proc/no-such-dir/x.db"}, ("keys", "list"),
+         "cannot create the directory"),
+        ({"SYMBOLS_PORT": "eighty"}, ("serve",), "SYMBOLS_PORT must be an integer"),
+        ({"SYMBOLS_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/symbols"}, ("serve", "--port", "0"),
+         "cannot use the database"),
+    ],
+)
+def test_bad_settings_and_unreachable_database_end_with_one_readable_line(env, variables, args, message):
+    proc = run(env | variables, *args, ok=False)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert message in proc.stderr
+    assert "hunter2" not in proc.stderr
