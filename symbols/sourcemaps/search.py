@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 
 
-def greatest_lower_bound(keys: np.ndarray, targets, lo=0, hi=None):
+def greatest_lower_bound(keys, targets, lo=0, hi=None):
     """Index of the last key <= target within `keys[lo:hi]` (sorted), or -1 if none.
 
-    Scalar `targets` (with scalar bounds) give an int. Arrays of targets (with scalar or
-    per-target bounds) give an int64 array, found by a bisection that advances every
-    target one step per numpy operation, so a batch costs ~log2(range) vector passes.
+    Scalar `targets` (with scalar bounds) give an int. A Python int target takes the fast
+    path, `bisect` over `keys` (best a `views.int_view`, whose items are Python ints: no
+    numpy call, no copy). Arrays of targets (with scalar or per-target bounds) give an
+    int64 array, found by a bisection that advances every target one step per numpy
+    operation, so a batch costs ~log2(range) vector passes.
     """
+    if type(targets) is int or (not isinstance(keys, np.ndarray) and np.ndim(targets) == 0):
+        found = bisect_right(keys, targets, lo, len(keys) if hi is None else hi) - 1
+        return found if found >= lo else -1
     if np.ndim(targets) == 0:
         hi = keys.size if hi is None else hi
         found = lo + int(np.searchsorted(keys[lo:hi], targets, side="right")) - 1
