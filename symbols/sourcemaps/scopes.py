@@ -42,6 +42,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from symbols.sourcemaps.search import greatest_lower_bound
+from symbols.sourcemaps.views import UNREAD, int_view, lazy_strings
 
 ANONYMOUS = "<anonymous>"
 _FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_expression",
@@ -69,6 +70,10 @@ class ScopeTable:
         self.parent, self.name, self.names = parent, name, names
         self._start = (start_line.astype(np.uint64) << np.uint64(32)) | start_column.astype(np.uint64)
         self._end = (end_line.astype(np.uint64) << np.uint64(32)) | end_column.astype(np.uint64)
+        # For `scope_at`: the same arrays read as Python ints, names decoded once.
+        self._start_keys, self._end_keys = int_view(self._start), int_view(self._end)
+        self._parents, self._name_ids = int_view(parent), int_view(name)
+        self._name_strings = lazy_strings(names)
 
     def __len__(self) -> int:
         return self.name.size
@@ -77,16 +82,23 @@ class ScopeTable:
         """Index of the innermost scope holding (line, column), or -1."""
         if not (0 <= line < 2**32 and 0 <= column < 2**32):
             return -1
-        key = np.uint64((line << 32) | column)
-        scope = greatest_lower_bound(self._start, key)
-        while scope >= 0 and self._end[scope] <= key:
-            scope = int(self.parent[scope])
+        key = (int(line) << 32) | int(column)
+        scope = greatest_lower_bound(self._start_keys, key)
+        end, parent = self._end_keys, self._parents
+        while scope >= 0 and end[scope] <= key:
+            scope = parent[scope]
         return scope
 
     def name_at(self, line: int, column: int) -> str | None:
         """Original name of the innermost function holding (line, column); None outside all."""
         scope = self.scope_at(line, column)
-        return None if scope < 0 else self.names[int(self.name[scope])]
+        if scope < 0:
+            return None
+        index = self._name_ids[scope]
+        name = self._name_strings[index]
+        if name is UNREAD:
+            name = self._name_strings[index] = self.names[index]
+        return name
 
 
 class _Columns:
