@@ -86,10 +86,11 @@ def _string_list(raw: dict[str, Any], field: str, where: str, *, nullable: bool)
         return None
     if not isinstance(value, list):
         raise InvalidFieldError(f"{where}: `{field}` must be a list, got {type(value).__name__}")
-    for position, item in enumerate(value):
-        if not (isinstance(item, str) or (nullable and item is None)):
-            kind = "a string or null" if nullable else "a string"
-            raise InvalidFieldError(f"{where}: `{field}[{position}]` must be {kind}, got {item!r}")
+    allowed = {str, type(None)} if nullable else {str}
+    if not set(map(type, value)) <= allowed:  # map/set run in C; find the culprit only on failure
+        position, item = next((p, i) for p, i in enumerate(value) if type(i) not in allowed)
+        kind = "a string or null" if nullable else "a string"
+        raise InvalidFieldError(f"{where}: `{field}[{position}]` must be {kind}, got {item!r}")
     return value
 
 
@@ -191,8 +192,8 @@ def _shifted(segments: Segments, offset: tuple[int, int], sources: int, names: i
         np.concatenate((np.zeros(lines, dtype=np.int64), segments.line_starts)),
         column,
         np.where(segments.source >= 0, segments.source + sources, -1),
-        segments.original_line,
-        segments.original_column,
+        segments.original_line.copy(),  # out of the scratch buffers the next section reuses
+        segments.original_column.copy(),
         np.where(segments.name >= 0, segments.name + names, -1),
     )
 

@@ -31,17 +31,16 @@ class Columns(NamedTuple):
 
 
 def narrowest_unsigned(values: np.ndarray, *, sentinel: bool = False) -> np.ndarray:
-    """`values` (non-negative, or -1 where `sentinel` marks absence) in u8/u16/u32/u64.
+    """A copy of `values` (non-negative, or -1 where `sentinel` marks absence) in u8/u16/u32/u64.
 
-    -1 becomes the dtype's maximum by the cast itself (two's complement wraps).
+    -1 becomes the dtype's maximum by the cast itself (two's complement wraps). Always a
+    copy: the decoder's columns live in scratch buffers.
     """
     top = int(values.max()) if values.size else 0
     for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
         limit = int(np.iinfo(dtype).max)
         if top < limit or (top == limit and not sentinel):
             break
-    if values.dtype.kind == "i" and values.dtype.itemsize == np.dtype(dtype).itemsize:
-        return values.view(dtype)  # same width: reinterpret, no copy
     return values.astype(dtype)
 
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from symbols.sourcemaps.errors import IndexOutOfBoundsError, InvalidSegmentError
+from symbols.sourcemaps.scratch import scratch
 from symbols.sourcemaps.vlq import MAX_VALUE, VlqStream
 
 FIELD_LABELS = ("generated column", "source index", "original line", "original column", "name index")
@@ -60,19 +61,23 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
                     where: str) -> tuple[Segments, bool]:
     """Absolute segments (int32 columns) and whether each line's columns strictly increase.
 
+    The columns are scratch buffers, valid until the thread's next decode: copy them out
+    (`build_columns` does).
+
     Raises InvalidSegmentError / IndexOutOfBoundsError naming the segment's offset.
     """
     slots = _slots(stream, where)
     first, size, line_starts = slots
-    rows = [np.empty(first.size, dtype=np.int32) for _ in range(5)]
-    at = first.copy()
+    rows = [scratch(f"field {field}", first.size, np.int32) for field in range(5)]
+    at = scratch("at", first.size, np.intp)
+    at[:] = first
     for row in rows:  # `clip` never clips (the stream is padded); it lets `take` write into `row`
         stream.values.take(at, out=row, mode="clip")
         at += 1
     column, source, original_line, original_column, name = rows
-    short = size < 5
+    short = np.less(size, 5, out=scratch("short", size.size, bool))
     np.putmask(name, short, 0)  # a 4-field segment read the separator after it
-    single = np.flatnonzero(size == 1)
+    single = np.flatnonzero(np.equal(size, 1, out=scratch("mask", size.size, bool)))
     if single.size:  # a 1-field segment read the next segment's values
         for row in rows[1:]:
             row[single] = 0
@@ -113,15 +118,15 @@ def _slots(stream: VlqStream, where: str) -> _Slots:
     Slot k runs from the item after separator k-1 to the item before separator k.
     """
     separators = stream.separators
-    first = np.empty(separators.size + 1, dtype=np.intp)
+    first = scratch("first", separators.size + 1, np.intp)
     first[0] = 0
     np.add(separators, 1, out=first[1:])
-    size = np.empty_like(first)
+    size = scratch("size", first.size, np.intp)
     size[:-1] = separators
     size[-1] = stream.item_count
     size -= first
     line_first_slot = np.concatenate(([0], stream.line_breaks + 1))  # the first, and each after a `;`
-    empty = np.flatnonzero(size == 0)
+    empty = np.flatnonzero(np.equal(size, 0, out=scratch("mask", size.size, bool)))
     if empty.size:  # only a whole line may be empty
         opens_line = np.isin(empty, line_first_slot)
         closes_line = np.isin(empty + 1, line_first_slot) | (empty == size.size - 1)
@@ -129,7 +134,7 @@ def _slots(stream: VlqStream, where: str) -> _Slots:
         if misplaced.size:
             at = stream.char_offset(int(first[empty[misplaced[0]]]))
             raise InvalidSegmentError(f"{where}: mappings: empty segment at offset {at}")
-    wrong = _WRONG_SIZE.take(size, mode="clip")
+    wrong = _WRONG_SIZE.take(size, mode="clip", out=scratch("mask", size.size, bool))
     if wrong.any():
         slot = int(wrong.argmax())
         raise InvalidSegmentError(
@@ -137,9 +142,19 @@ def _slots(stream: VlqStream, where: str) -> _Slots:
             f"has {int(size[slot])} fields (must be 1, 4 or 5)")
     if empty.size:  # drop empty lines' slots; a line's first segment moves back by those before it
         line_first_slot -= np.searchsorted(empty, line_first_slot)
-        used = size > 0
-        first, size = first[used], size[used]
+        first, size = _dropped(first, empty), _dropped(size, empty)
     return _Slots(first, size, np.append(line_first_slot, first.size))
+
+
+def _dropped(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`array` without the entries at `positions` (sorted), moved up in place when they are few."""
+    if positions.size > 4096:
+        return array.take(np.flatnonzero(np.isin(np.arange(array.size), positions, invert=True)))
+    kept = int(positions[0])
+    for position, end in zip(positions.tolist(), positions[1:].tolist() + [array.size]):
+        array[kept : kept + end - position - 1] = array[position + 1 : end]
+        kept += end - position - 1
+    return array[:kept]
 
 
 def _place(stream: VlqStream, slots: _Slots, segment: int, where: str) -> str:

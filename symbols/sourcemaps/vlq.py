@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from symbols.sourcemaps.errors import InvalidVlqError
+from symbols.sourcemaps.scratch import scratch
 
 BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _CONTINUATION = 32
@@ -71,6 +72,7 @@ class VlqStream(NamedTuple):
 
     `values` (int32) holds each value, COMMA or SEMICOLON at `separators` (item indices),
     and PADDING zeros past the last item, so that every segment can read five fields.
+    It is a scratch buffer: valid until the thread's next decode.
     `line_breaks` indexes the separators that are `;`. `mappings` is kept to turn an item
     back into a character offset.
     """
@@ -104,8 +106,8 @@ def decode_stream(mappings: bytes) -> VlqStream:
         at = next(i for i, char in enumerate(mappings) if char not in _VALID_CHARS)
         raise InvalidVlqError(f"mappings: invalid character {chr(mappings[at])!r} at offset {at}")
     codes = np.frombuffer(translated, dtype=np.int8)
-    separators = np.flatnonzero(codes >= COMMA)
-    values = np.empty(codes.size + PADDING, dtype=np.int32)
+    separators = np.flatnonzero(np.greater_equal(codes, COMMA, out=scratch("mask", codes.size, bool)))
+    values = scratch("items", codes.size + PADDING, np.int32)
     values[: codes.size] = codes
     values[codes.size :] = 0
     if _NEGATIVE_ZERO_BYTE in translated:
@@ -127,7 +129,7 @@ def _multi_digit_values(mappings: bytes) -> tuple[np.ndarray, np.ndarray]:
     after two or three digits).
     """
     digits = np.frombuffer(mappings.translate(_DIGIT_TABLE), dtype=np.int8)
-    continuation = np.flatnonzero(digits < 0)
+    continuation = np.flatnonzero(np.less(digits, 0, out=scratch("mask", digits.size, bool)))
     opens = np.empty(continuation.size, dtype=bool)
     opens[0] = True
     np.not_equal(continuation[1:], continuation[:-1] + 1, out=opens[1:])

@@ -205,3 +205,41 @@ def test_values_and_offsets_in_a_long_stream():
     encoded_lines = [[tuple(int(v) for v in rng.integers(0, 5000, 5)) for _ in range(50)] for _ in range(40)]
     mappings = encode_mappings(encoded_lines)
     assert engine(mappings, 5000, 5000) == reference(mappings, 5000, 5000)
+
+
+def _columns(source_map):
+    return [field.tolist() for field in source_map.columns]
+
+
+def test_scratch_buffers_never_leak_into_results():
+    """Decoding reuses per-thread scratch buffers: earlier results must stay intact."""
+    rng = np.random.default_rng(11)
+    maps = []
+    for lines in (30, 3, 60):
+        encoded = [[(int(c), 0, int(l), int(o)) for c, l, o in sorted(zip(rng.choice(4000, 40, replace=False),
+                                                                          rng.integers(0, 9000, 40),
+                                                                          rng.integers(0, 900, 40)))]
+                   for _ in range(lines)]
+        maps.append(map_json(encode_mappings(encoded)))
+    index_map = json.dumps({"version": 3, "sections": [
+        {"offset": {"line": 0, "column": 0}, "map": json.loads(maps[0])},
+        {"offset": {"line": 100, "column": 0}, "map": json.loads(maps[1])}]})
+    parsed = [parse_source_map(data) for data in maps + [index_map]]
+    snapshots = [_columns(source_map) for source_map in parsed]
+    for data in reversed(maps + [index_map]):
+        parse_source_map(data)
+    assert [_columns(source_map) for source_map in parsed] == snapshots
+    first_section = [field[:40 * 30] for field in _columns(parsed[3])[1:]]
+    assert first_section == _columns(parsed[0])[1:]  # the first section kept its own rows
+
+
+def test_threads_decode_independently():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    datas = [map_json(encode_mappings([[(int(c), 0, int(c) % 97, 0) for c in sorted(set(rng.integers(0, 5000, 300)))]
+                                       for _ in range(20)])) for _ in range(6)]
+    expected = [_columns(parse_source_map(data)) for data in datas]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda data: _columns(parse_source_map(data)), datas)) == expected
