@@ -69,11 +69,9 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
     slots = _slots(stream, where)
     first, size, line_starts = slots
     rows = [scratch(f"field {field}", first.size, np.int32) for field in range(5)]
-    at = scratch("at", first.size, np.intp)
-    at[:] = first
-    for row in rows:  # `clip` never clips (the stream is padded); it lets `take` write into `row`
-        stream.values.take(at, out=row, mode="clip")
-        at += 1
+    for field, row in enumerate(rows):  # field k: the item k places after each first one
+        # `clip` never clips (the stream is padded); it lets `take` write into `row`.
+        stream.values[field:].take(first, out=row, mode="clip")
     column, source, original_line, original_column, name = rows
     short = np.less(size, 5, out=scratch("short", size.size, bool))
     np.putmask(name, short, 0)  # a 4-field segment read the separator after it

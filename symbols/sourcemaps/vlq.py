@@ -142,14 +142,16 @@ def _multi_digit_values(mappings: bytes) -> tuple[np.ndarray, np.ndarray]:
     unfinished = []  # values cut short by a separator or the end
     for place in range(1, _SIGNIFICANT_DIGITS):
         at = closing if active is None else closing[active]
-        digit = digits.take(at, mode="clip")
-        dangling = (digit == _NOT_A_DIGIT) | (at >= digits.size)
+        digit = digits.take(at, mode="clip")  # only the last value can run past the end
+        dangling = digit == _NOT_A_DIGIT
+        if at[-1] >= digits.size:
+            dangling[-1] = True
         if dangling.any():
             unfinished.append(np.flatnonzero(dangling) if active is None else active[dangling])
             digit[dangling] = 0
         if place == _SIGNIFICANT_DIGITS - 1:
             raw = raw.astype(np.int64)
-        shifted = (digit & _PAYLOAD).astype(raw.dtype) << (5 * place)
+        shifted = np.left_shift(digit & _PAYLOAD, 5 * place, dtype=raw.dtype)
         if active is None:
             raw |= shifted
         else:
