@@ -25,33 +25,9 @@ from symbols.sourcemaps.errors import (
     MissingFieldError,
 )
 from symbols.sourcemaps.model import SourceMap, build_columns
+from symbols.sourcemaps.segments import Segments, decode_segments
 from symbols.sourcemaps.urls import resolve_source
 from symbols.sourcemaps.vlq import MAX_VALUE, decode_stream
-
-
-class Segments(NamedTuple):
-    """Absolute segments of one map as int64 columns, in `mappings` order.
-
-    `line_starts[k]` is the index of line k's first segment (one entry per line, plus the
-    total). `source` and `name` are -1 where a segment has none.
-    """
-
-    line_starts: np.ndarray
-    column: np.ndarray
-    source: np.ndarray
-    original_line: np.ndarray
-    original_column: np.ndarray
-    name: np.ndarray
-
-    def lines(self) -> np.ndarray:
-        """The generated line of every segment."""
-        return np.repeat(np.arange(self.line_starts.size - 1), np.diff(self.line_starts))
-
-    def last_position(self) -> tuple[int, int] | None:
-        if not self.column.size:
-            return None
-        last_line = int(np.searchsorted(self.line_starts, self.column.size - 1, side="right")) - 1
-        return last_line, int(self.column[self.line_starts[last_line] :].max())
 
 
 class _Tables(NamedTuple):
@@ -66,10 +42,11 @@ def decode_source_map(data: bytes | str) -> SourceMap:
     raw = _load_json(data)
     if "sections" in raw:
         segments, tables, file = _decode_index_map(raw)
+        ordered = False  # sections were concatenated: let build_columns check the order
     else:
-        segments, tables, file = _decode_regular_map(raw, "map")
+        (segments, ordered), tables, file = _decode_regular_map(raw, "map")
     return SourceMap(
-        columns=build_columns(*segments),
+        columns=build_columns(*segments, ordered=ordered),
         sources=tables.sources,
         sources_content=tables.contents,
         names=tables.names,
@@ -109,10 +86,11 @@ def _string_list(raw: dict[str, Any], field: str, where: str, *, nullable: bool)
         return None
     if not isinstance(value, list):
         raise InvalidFieldError(f"{where}: `{field}` must be a list, got {type(value).__name__}")
-    for position, item in enumerate(value):
-        if not (isinstance(item, str) or (nullable and item is None)):
-            kind = "a string or null" if nullable else "a string"
-            raise InvalidFieldError(f"{where}: `{field}[{position}]` must be {kind}, got {item!r}")
+    allowed = {str, type(None)} if nullable else {str}
+    if not set(map(type, value)) <= allowed:  # map/set run in C; find the culprit only on failure
+        position, item = next((p, i) for p, i in enumerate(value) if type(i) not in allowed)
+        kind = "a string or null" if nullable else "a string"
+        raise InvalidFieldError(f"{where}: `{field}[{position}]` must be {kind}, got {item!r}")
     return value
 
 
@@ -133,7 +111,7 @@ def _ignore_list(raw: dict[str, Any], source_count: int, where: str) -> list[int
     return value
 
 
-def _decode_regular_map(raw: dict[str, Any], where: str) -> tuple[Segments, _Tables, str | None]:
+def _decode_regular_map(raw: dict[str, Any], where: str) -> tuple[tuple[Segments, bool], _Tables, str | None]:
     _check_version(raw, where)
     file = _optional_string(raw, "file", where)
     source_root = _optional_string(raw, "sourceRoot", where)
@@ -158,86 +136,15 @@ def _decode_regular_map(raw: dict[str, Any], where: str) -> tuple[Segments, _Tab
     return segments, tables, file
 
 
-def _decode_mappings(mappings: str, source_count: int, name_count: int, where: str) -> Segments:
+def _decode_mappings(mappings: str, source_count: int, name_count: int, where: str) -> tuple[Segments, bool]:
     if not mappings.isascii():
         at = next(i for i, char in enumerate(mappings) if not char.isascii())
         raise InvalidVlqError(f"{where}: mappings: invalid character {mappings[at]!r} at offset {at}")
-    text = mappings.encode("ascii")
     try:
-        stream = decode_stream(text)
+        stream = decode_stream(mappings.encode("ascii"))
     except InvalidVlqError as error:
         raise InvalidVlqError(f"{where}: {error.message}") from None
-    values, separators = stream.items, stream.separators
-
-    # Slots lie between separators: slot k holds items bounds[k] + 1 .. bounds[k + 1] - 1.
-    bounds = np.concatenate(([-1], separators, [values.size]))
-    slot_sizes = np.diff(bounds) - 1
-    is_comma = ~stream.is_line_break
-    empty_segment = np.flatnonzero(
-        (slot_sizes == 0) & (np.insert(is_comma, 0, False) | np.append(is_comma, False))
-    )
-    if empty_segment.size:
-        at = stream.char_offset(int(bounds[empty_segment[0]]) + 1)
-        raise InvalidSegmentError(f"{where}: mappings: empty segment at offset {at}")
-    wrong_size = np.flatnonzero((slot_sizes > 5) | (slot_sizes == 2) | (slot_sizes == 3))
-    if wrong_size.size:
-        slot = int(wrong_size[0])
-        raise InvalidSegmentError(
-            f"{where}: mappings: segment at offset {stream.char_offset(int(bounds[slot]) + 1)} "
-            f"has {int(slot_sizes[slot])} fields (must be 1, 4 or 5)"
-        )
-
-    # Slots that open a line: the first, and every slot after a `;`. Empty slots are empty lines.
-    line_first_slot = np.concatenate(([0], np.flatnonzero(stream.is_line_break) + 1))
-    used = slot_sizes > 0
-    per_line = np.add.reduceat(used, line_first_slot, dtype=np.int64)
-    line_starts = np.concatenate(([0], np.cumsum(per_line)))
-    used_slots = np.flatnonzero(used)
-    sizes = slot_sizes[used_slots]
-    first = bounds[used_slots] + 1  # item index of each segment's first value
-
-    # All five fields at once, one row each; fields a segment lacks add nothing, so those
-    # segments carry the previous value: every entry is a value the map really reached,
-    # which is what the range checks look at. (A last 1-field segment reads past the end.)
-    fields = values.take(first + np.arange(5)[:, None], mode="clip").astype(np.int64)
-    if not (sizes == 5).all():
-        np.putmask(fields, np.arange(5)[:, None] >= sizes, 0)
-    for row in fields:  # row by row: numpy's cumsum along a 2-D axis is several times slower
-        np.cumsum(row, out=row)
-    # The generated column restarts at every line: subtract the running total before it.
-    running = fields[0]
-    nonempty = np.flatnonzero(per_line)
-    opening = line_starts[nonempty]
-    before = np.where(opening > 0, running[np.maximum(opening - 1, 0)], 0)
-    column = running - np.repeat(before, per_line[nonempty])
-    source, original_line, original_column, name = fields[1:]
-    has_source = sizes >= 4
-    has_name = sizes == 5
-
-    def offset_of(segment: int) -> str:
-        line = int(np.searchsorted(line_starts, segment, side="right")) - 1
-        return f"{where}: mappings: segment at offset {stream.char_offset(int(first[segment]))} (generated line {line})"
-
-    out_of_range = fields.size and (fields[1:].min() < 0 or fields[1:].max() > MAX_VALUE)
-    for label, field in (("generated column", column), ("source index", source),
-                         ("original line", original_line), ("original column", original_column),
-                         ("name index", name)):
-        if field is not column and not out_of_range:
-            continue
-        if field.size and (field.min() < 0 or field.max() > MAX_VALUE):
-            segment = int(np.flatnonzero((field < 0) | (field > MAX_VALUE))[0])
-            raise InvalidSegmentError(f"{offset_of(segment)}: {label} {int(field[segment])} out of range")
-    # Before a field first occurs it carries 0, which is in bounds unless the table is empty.
-    for label, field, count, present in (("source index", source, source_count, has_source),
-                                         ("name index", name, name_count, has_name)):
-        if present.any() and field.max() >= count:
-            segment = int(np.flatnonzero(field >= count)[0])
-            raise IndexOutOfBoundsError(f"{offset_of(segment)}: {label} {int(field[segment])} but the map has {count}")
-    if not has_source.all():
-        source[~has_source] = -1
-    if not has_name.all():
-        name[~has_name] = -1
-    return Segments(line_starts, column, source, original_line, original_column, name)
+    return decode_segments(stream, source_count, name_count, where)
 
 
 def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | None]:
@@ -264,7 +171,7 @@ def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | Non
             raise InvalidSectionsError(f"{where}: `map` must be an object")
         if "sections" in inner:
             raise InvalidSectionsError(f"{where}: a section's map cannot itself be an index map")
-        segments, inner_tables, _ = _decode_regular_map(inner, f"{where}.map")
+        (segments, _), inner_tables, _ = _decode_regular_map(inner, f"{where}.map")
         placed = _shifted(segments, offset, len(tables.sources), len(tables.names))
         parts.append(placed)
         tables.ignored.extend(i + len(tables.sources) for i in inner_tables.ignored)
@@ -279,14 +186,14 @@ def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | Non
 def _shifted(segments: Segments, offset: tuple[int, int], sources: int, names: int) -> Segments:
     """A section's segments placed at its offset, its sources and names appended to the map's."""
     lines, columns = offset
-    column = segments.column.copy()
+    column = segments.column.astype(np.int64)  # the offset may take it past int32
     column[: segments.line_starts[1] if segments.line_starts.size > 1 else 0] += columns
     return Segments(
         np.concatenate((np.zeros(lines, dtype=np.int64), segments.line_starts)),
         column,
         np.where(segments.source >= 0, segments.source + sources, -1),
-        segments.original_line,
-        segments.original_column,
+        segments.original_line.copy(),  # out of the scratch buffers the next section reuses
+        segments.original_column.copy(),
         np.where(segments.name >= 0, segments.name + names, -1),
     )
 

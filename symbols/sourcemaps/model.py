@@ -31,24 +31,44 @@ class Columns(NamedTuple):
 
 
 def narrowest_unsigned(values: np.ndarray, *, sentinel: bool = False) -> np.ndarray:
-    """`values` (non-negative, or -1 where `sentinel` marks absence) in u8/u16/u32/u64."""
+    """A copy of `values` (non-negative, or -1 where `sentinel` marks absence) in u8/u16/u32/u64.
+
+    -1 becomes the dtype's maximum by the cast itself (two's complement wraps). Always a
+    copy: the decoder's columns live in scratch buffers.
+    """
     top = int(values.max()) if values.size else 0
     for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
         limit = int(np.iinfo(dtype).max)
         if top < limit or (top == limit and not sentinel):
             break
-    if sentinel and values.size and values.min() < 0:
-        values = np.where(values < 0, np.iinfo(dtype).max, values)
     return values.astype(dtype)
 
 
-def build_columns(line_starts, column, source, original_line, original_column, name) -> Columns:
-    """Sort int64 segment fields by generated position, drop duplicates, narrow dtypes.
+def build_columns(line_starts, column, source, original_line, original_column, name, *,
+                  ordered: bool = False) -> Columns:
+    """Sort segment fields by generated position, drop duplicates, narrow dtypes.
 
     `line_starts` gives each line's first segment; lines come in order already, so only
     columns within a line can be out of order (the format allows it, lookups do not).
+    `ordered` says the caller knows columns strictly increase within each line.
     """
     fields = [column, source, original_line, original_column, name]
+    if not ordered:
+        line_starts, fields = _sorted_unique(line_starts, fields)
+    column, source, original_line, original_column, name = fields
+    return Columns(
+        line_starts=narrowest_unsigned(line_starts),
+        column=narrowest_unsigned(column),
+        source=narrowest_unsigned(source, sentinel=True),
+        original_line=narrowest_unsigned(original_line),
+        original_column=narrowest_unsigned(original_column),
+        name=narrowest_unsigned(name, sentinel=True),
+    )
+
+
+def _sorted_unique(line_starts: np.ndarray, fields: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Fields sorted by column within each line (stably), keeping the first of equal positions."""
+    column = fields[0]
     opens_line = np.zeros(column.size, dtype=bool)
     opens_line[line_starts[:-1][np.diff(line_starts) > 0]] = True
     step = np.diff(column)
@@ -63,15 +83,7 @@ def build_columns(line_starts, column, source, original_line, original_column, n
         lines, fields = lines[keep], [field[keep] for field in fields]
         per_line = np.bincount(lines, minlength=line_starts.size - 1)
         line_starts = np.concatenate(([0], np.cumsum(per_line)))
-    column, source, original_line, original_column, name = fields
-    return Columns(
-        line_starts=narrowest_unsigned(line_starts),
-        column=narrowest_unsigned(column),
-        source=narrowest_unsigned(source, sentinel=True),
-        original_line=narrowest_unsigned(original_line),
-        original_column=narrowest_unsigned(original_column),
-        name=narrowest_unsigned(name, sentinel=True),
-    )
+    return line_starts, fields
 
 
 class Token(NamedTuple):

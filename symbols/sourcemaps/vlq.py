@@ -12,12 +12,14 @@ encoding of "negative zero" (`B`) stands for -2**31.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from symbols.sourcemaps.errors import InvalidVlqError
+from symbols.sourcemaps.scratch import scratch
 
 BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _CONTINUATION = 32
@@ -29,17 +31,20 @@ MAX_VALUE = 2**31 - 1
 MIN_VALUE = -(2**31)
 COMMA = 64
 SEMICOLON = 65
+PADDING = 4  # zeros after the last item: a segment's five fields never read past the end
 # Item bytes that are not one-digit values (those are -15..15): a character outside the
 # alphabet, and `B`, "negative zero", which stands for -2**31 (int8 -128 and -127).
 _INVALID = 0x80
 _NEGATIVE_ZERO = 0x81
 
 _CONTINUATION_CHARS = bytes(c for v, c in enumerate(BASE64_ALPHABET) if v & _CONTINUATION)
-_CONTINUATION_MASK = bytes(1 if c in _CONTINUATION_CHARS else 0 for c in range(256))
-_NOT_A_DIGIT = 255
-_DIGIT_VALUE = np.full(256, _NOT_A_DIGIT, dtype=np.uint8)
-_DIGIT_VALUE[np.frombuffer(BASE64_ALPHABET, np.uint8)] = np.arange(64)
 _VALID_CHARS = frozenset(BASE64_ALPHABET + b",;")
+# Byte -> digit for multi-digit values: a continuation digit is its payload | 0x80 (so it
+# reads negative as int8), a closing digit its value (0..31), anything else _NOT_A_DIGIT.
+_NOT_A_DIGIT = 0x40
+_DIGIT_TABLE = bytes(
+    (0x80 | (v & _PAYLOAD) if v & _CONTINUATION else v) if (v := BASE64_ALPHABET.find(bytes([c]))) >= 0
+    else _NOT_A_DIGIT for c in range(256))
 
 
 def _item_table() -> bytes:
@@ -56,85 +61,135 @@ def _item_table() -> bytes:
 
 
 _ITEM_TABLE = _item_table()
+_RUN = re.compile(rb"[g-z0-9+/]*")  # continuation digits
+_VALID_DIGITS = frozenset(BASE64_ALPHABET)
+_INVALID_BYTE = bytes([_INVALID])
+_NEGATIVE_ZERO_BYTE = bytes([_NEGATIVE_ZERO])
 
 
 class VlqStream(NamedTuple):
     """Decoded `mappings` as items: each value, `,` and `;` in order, continuation digits gone.
 
-    `items` (int32) holds each value, or COMMA/SEMICOLON at `separators` (item indices);
-    `is_line_break` says which separators are `;`. `continuation_offsets` (character
-    offsets of continuation digits) turn an item index back into a character offset.
+    `values` (int32) holds each value, COMMA or SEMICOLON at `separators` (item indices),
+    and PADDING zeros past the last item, so that every segment can read five fields.
+    It is a scratch buffer: valid until the thread's next decode.
+    `line_breaks` indexes the separators that are `;`. `mappings` is kept to turn an item
+    back into a character offset.
     """
 
-    items: np.ndarray
+    values: np.ndarray
     separators: np.ndarray
-    is_line_break: np.ndarray
-    continuation_offsets: np.ndarray
+    line_breaks: np.ndarray
+    mappings: bytes
+
+    @property
+    def item_count(self) -> int:
+        return self.values.size - PADDING
 
     def char_offset(self, item: int) -> int:
-        """Character offset in `mappings` of an item (a value's last digit, or a separator)."""
-        items_before_continuation = self.continuation_offsets - np.arange(self.continuation_offsets.size)
-        return item + int(np.searchsorted(items_before_continuation, item, side="right"))
+        """Character offset in `mappings` of an item's first digit (or of a separator)."""
+        continuation = np.flatnonzero(np.frombuffer(self.mappings.translate(_DIGIT_TABLE), np.int8) < 0)
+        # Item index of the item each continuation digit belongs to; count those before `item`.
+        owner = continuation - np.arange(continuation.size)
+        return item + int(np.searchsorted(owner, item, side="left"))
 
 
 def decode_stream(mappings: bytes) -> VlqStream:
     """Decode a `mappings` string (ASCII bytes); raises InvalidVlqError naming the offset.
 
     One C-level `bytes.translate` drops continuation digits and maps every other digit to
-    its one-digit value (int8); only multi-digit values are assembled with numpy, from the
-    (few) continuation digit positions.
+    its one-digit value (int8); only multi-digit values are assembled with numpy, from a
+    second translate that tells continuation digits and gives every digit's payload.
     """
     translated = mappings.translate(_ITEM_TABLE, _CONTINUATION_CHARS)
-    if bytes([_INVALID]) in translated:
+    if _INVALID_BYTE in translated:
         at = next(i for i, char in enumerate(mappings) if char not in _VALID_CHARS)
         raise InvalidVlqError(f"mappings: invalid character {chr(mappings[at])!r} at offset {at}")
-    one_digit = np.frombuffer(translated, dtype=np.int8)
-    separators = np.flatnonzero(one_digit >= COMMA)
-    items = one_digit.astype(np.int32)
-    if bytes([_NEGATIVE_ZERO]) in translated:
-        items[one_digit == np.int8(_NEGATIVE_ZERO - 256)] = MIN_VALUE
-    if len(translated) == len(mappings):
-        continuation = np.zeros(0, dtype=np.int64)
-    else:
-        mask = np.frombuffer(mappings.translate(_CONTINUATION_MASK), dtype=np.uint8)
-        continuation = np.flatnonzero(mask.view(bool))
-        _patch_multi_digit_values(items, np.frombuffer(mappings, dtype=np.uint8), continuation)
-    return VlqStream(items, separators, one_digit[separators] == SEMICOLON, continuation)
+    codes = np.frombuffer(translated, dtype=np.int8)
+    separators = np.flatnonzero(np.greater_equal(codes, COMMA, out=scratch("mask", codes.size, bool)))
+    values = scratch("items", codes.size + PADDING, np.int32)
+    values[: codes.size] = codes
+    values[codes.size :] = 0
+    if _NEGATIVE_ZERO_BYTE in translated:
+        values[np.flatnonzero(codes == np.int8(_NEGATIVE_ZERO - 256))] = MIN_VALUE
+    if len(translated) < len(mappings):
+        items, multi = _multi_digit_values(mappings)
+        values[items] = multi
+    # `;` are few: find them among the separators rather than in the whole stream.
+    breaks = np.flatnonzero(codes.take(separators) == SEMICOLON)
+    return VlqStream(values, separators, breaks, mappings)
 
 
-def _patch_multi_digit_values(items: np.ndarray, chars: np.ndarray, continuation: np.ndarray) -> None:
-    """Replace each multi-digit value's item with the value of all its digits.
+def _multi_digit_values(mappings: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Item indices and values (int32) of the values with continuation digits.
 
     A run of continuation digits plus the digit after it is one value, least significant
-    digit first; values are assembled one digit offset at a time (runs are short).
+    digit first. All values advance together one digit at a time: the k-th digit of each
+    is OR-ed in at bit 5k, and values whose digit was a continuation go on (most stop
+    after two or three digits).
     """
-    run_start = np.flatnonzero(np.diff(continuation, prepend=-2) != 1)
-    run_length = np.diff(np.append(run_start, continuation.size))
-    first = continuation[run_start]
-    terminal = first + run_length
-    final = _DIGIT_VALUE[chars.take(terminal, mode="clip")].astype(np.int64)
-    dangling = np.flatnonzero((terminal >= chars.size) | (final == _NOT_A_DIGIT))
-    if dangling.size:
-        at = int(first[dangling[0]])
+    digits = np.frombuffer(mappings.translate(_DIGIT_TABLE), dtype=np.int8)
+    continuation = np.flatnonzero(np.less(digits, 0, out=scratch("mask", digits.size, bool)))
+    opens = np.empty(continuation.size, dtype=bool)
+    opens[0] = True
+    np.not_equal(continuation[1:], continuation[:-1] + 1, out=opens[1:])
+    run_start = np.flatnonzero(opens)  # index in `continuation` of each value's first digit
+    first = continuation.take(run_start)  # offset of each value's first digit
+    # Up to six digits carry 30 bits: int32 holds them; a seventh digit needs int64.
+    raw = (digits.take(first) & _PAYLOAD).astype(np.int32)
+    closing = first + 1  # ends as the offset of each value's last digit
+    active = None  # values still reading digits (None: all of them)
+    unfinished = []  # values cut short by a separator or the end
+    for place in range(1, _SIGNIFICANT_DIGITS):
+        at = closing if active is None else closing[active]
+        digit = digits.take(at, mode="clip")  # only the last value can run past the end
+        dangling = digit == _NOT_A_DIGIT
+        if at[-1] >= digits.size:
+            dangling[-1] = True
+        if dangling.any():
+            unfinished.append(np.flatnonzero(dangling) if active is None else active[dangling])
+            digit[dangling] = 0
+        if place == _SIGNIFICANT_DIGITS - 1:
+            raw = raw.astype(np.int64)
+        shifted = np.left_shift(digit & _PAYLOAD, 5 * place, dtype=raw.dtype)
+        if active is None:
+            raw |= shifted
+        else:
+            raw[active] |= shifted
+        going_on = np.flatnonzero(digit < 0)
+        active = going_on if active is None else active[going_on]
+        if not active.size:
+            break
+        closing[active] += 1
+    too_long = []  # digits past the seventh are padding: they must be zero (`g`, then `A`)
+    for run in active.tolist() if active.size else ():
+        start = int(first[run]) + _SIGNIFICANT_DIGITS
+        end = _RUN.match(mappings, start).end()
+        closing[run] = end
+        if end >= len(mappings) or mappings[end] not in _VALID_DIGITS:
+            unfinished.append(np.array([run]))
+        elif mappings[end] != ord("A") or mappings.count(b"g", start, end) != end - start:
+            too_long.append(run)
+    if unfinished:
+        at = int(first[min(int(runs.min()) for runs in unfinished)])
         raise InvalidVlqError(f"mappings: value at offset {at} is missing continuation digits")
-    raw = (_DIGIT_VALUE[chars[first]] & _PAYLOAD).astype(np.int64)
-    for offset in range(1, min(int(run_length.max()), _SIGNIFICANT_DIGITS)):
-        longer = np.flatnonzero(run_length > offset)
-        raw[longer] |= (_DIGIT_VALUE[chars[first[longer] + offset]] & _PAYLOAD).astype(np.int64) << (5 * offset)
-    for run in np.flatnonzero(run_length >= _SIGNIFICANT_DIGITS):  # padding digits: must be zero
-        start, end = int(first[run]) + _SIGNIFICANT_DIGITS, int(terminal[run])
-        if (_DIGIT_VALUE[chars[start : end + 1]] & _PAYLOAD).any():
-            raise InvalidVlqError(f"mappings: value at offset {int(first[run])} exceeds 32 bits")
-    raw |= np.where(run_length < _SIGNIFICANT_DIGITS, final, 0) << (5 * np.minimum(run_length, _SIGNIFICANT_DIGITS))
     magnitude = raw >> 1
-    too_large = np.flatnonzero(magnitude > MAX_VALUE)
-    if too_large.size:
-        at = int(first[too_large[0]])
-        raise InvalidVlqError(f"mappings: value at offset {at} exceeds 32 bits")
-    values = np.where(raw & 1 == 1, -magnitude, magnitude)
-    values[raw == 1] = MIN_VALUE
-    # Items lack continuation digits: a value's item index is its offset minus those before.
-    items[terminal - (run_start + run_length)] = values
+    if raw.dtype == np.int64:
+        too_large = np.flatnonzero(magnitude > MAX_VALUE)
+        if too_long or too_large.size:
+            at = int(first[min(too_long + too_large[:1].tolist())])
+            raise InvalidVlqError(f"mappings: value at offset {at} exceeds 32 bits")
+    negative = raw & 1
+    magnitude ^= -negative
+    magnitude += negative  # -magnitude where negative
+    values = magnitude.astype(np.int32, copy=False)
+    values[raw == 1] = MIN_VALUE  # "negative zero" with padding digits, like `B`
+    # Items lack continuation digits: a value's item index is its offset less the
+    # continuation digits up to it, which is where the next value's digits start.
+    items = closing
+    items[:-1] -= run_start[1:]
+    items[-1] -= continuation.size
+    return items, values
 
 
 def encode_value(value: int) -> str:
@@ -177,4 +232,4 @@ def encode_mappings(lines: Iterable[Sequence[Sequence[int]]]) -> str:
     return ";".join(encoded_lines)
 
 
-__all__ = ["VlqStream", "decode_stream", "encode_mappings", "encode_value"]
+__all__ = ["COMMA", "PADDING", "SEMICOLON", "VlqStream", "decode_stream", "encode_mappings", "encode_value"]
