@@ -23,7 +23,9 @@ from symbols.sourcemaps.errors import (
     InvalidVersionError,
     InvalidVlqError,
     MissingFieldError,
+    SourceMapError,
 )
+from symbols.sourcemaps.chunked import PIECE, decode_in_pieces
 from symbols.sourcemaps.model import SourceMap, build_columns
 from symbols.sourcemaps.segments import Segments, decode_segments
 from symbols.sourcemaps.urls import resolve_source
@@ -140,11 +142,18 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
     if not mappings.isascii():
         at = next(i for i, char in enumerate(mappings) if not char.isascii())
         raise InvalidVlqError(f"{where}: mappings: invalid character {mappings[at]!r} at offset {at}")
+    text = mappings.encode("ascii")
+    if len(text) > 2 * PIECE:
+        try:
+            return decode_in_pieces(text, source_count, name_count)
+        except SourceMapError:
+            pass  # decoded whole below, which names the fault exactly
     try:
-        stream = decode_stream(mappings.encode("ascii"))
+        stream = decode_stream(text)
     except InvalidVlqError as error:
         raise InvalidVlqError(f"{where}: {error.message}") from None
-    return decode_segments(stream, source_count, name_count, where)
+    segments, ordered, _ = decode_segments(stream, source_count, name_count, where)
+    return segments, ordered
 
 
 def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | None]:

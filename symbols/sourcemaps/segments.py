@@ -57,14 +57,21 @@ class _Slots(NamedTuple):
     line_starts: np.ndarray
 
 
-def decode_segments(stream: VlqStream, source_count: int, name_count: int,
-                    where: str) -> tuple[Segments, bool]:
-    """Absolute segments (int32 columns) and whether each line's columns strictly increase.
+class Carry(NamedTuple):
+    """Where the previous piece of a `mappings` string left off (see `chunked.py`)."""
+
+    mid_line: bool  # the piece starts after a `,`: its first segment continues a line
+    last: tuple[int, int, int, int, int]  # the previous segment's five absolute fields
+
+
+def decode_segments(stream: VlqStream, source_count: int, name_count: int, where: str,
+                    carry: Carry | None = None) -> tuple[Segments, bool, tuple]:
+    """Absolute segments (int32 columns), whether each line's columns strictly increase,
+    and the last segment's five fields (to carry into the next piece).
 
     The columns are scratch buffers, valid until the thread's next decode: copy them out
-    (`build_columns` does).
-
-    Raises InvalidSegmentError / IndexOutOfBoundsError naming the segment's offset.
+    (`build_columns` does). Raises InvalidSegmentError / IndexOutOfBoundsError naming the
+    segment's offset.
     """
     slots = _slots(stream, where)
     first, size, line_starts = slots
@@ -82,17 +89,27 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
 
     # Each line's first column is absolute: take the previous line's total off its delta,
     # so the one running sum restarts at 0 on every line (mod 2**32).
+    mid_line = carry is not None and carry.mid_line
     opening = line_starts[:-1][np.diff(line_starts) > 0]
+    if mid_line and opening.size and opening[0] == 0:
+        opening = opening[1:]  # the first segment continues the previous piece's line
     deltas_at_opening = column[opening]
     column[opening] = 1
     ordered = bool(column.size == 0 or column.min() > 0)  # later deltas all positive
     column[opening] = deltas_at_opening
-    if opening.size > 1:
-        totals = np.add.reduceat(column, opening)
-        column[opening[1:]] -= totals[:-1]
+    if carry is not None and column.size:
+        for field, (row, value) in enumerate(zip(rows, carry.last)):
+            if field or mid_line:
+                row[0] += value
+    groups = opening if opening.size and opening[0] == 0 else np.concatenate(([0], opening))
+    if column.size and groups.size > 1:
+        totals = np.add.reduceat(column, groups)
+        column[groups[1:]] -= totals[:-1]
     for row in rows:
         np.cumsum(row, out=row)
     if column.size and min(row.min() for row in rows) < 0:
+        if carry is not None:  # the caller decodes the whole string again to name the fault
+            raise InvalidSegmentError(f"{where}: mappings: a value out of range")
         _raise_out_of_range(stream, slots, where)
 
     # Before a field first occurs it carries 0, which is in bounds unless the table is empty.
@@ -105,9 +122,10 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
             if faulty.size:
                 raise IndexOutOfBoundsError(f"{_place(stream, slots, int(faulty[0]), where)}: "
                                             f"{label} {int(field[faulty[0]])} but the map has {count}")
+    last = tuple(int(row[-1]) for row in rows) if column.size else (carry.last if carry else (0,) * 5)
     source[single] = -1
     np.putmask(name, short, -1)
-    return Segments(line_starts, column, source, original_line, original_column, name), ordered
+    return Segments(line_starts, column, source, original_line, original_column, name), ordered, last
 
 
 def _slots(stream: VlqStream, where: str) -> _Slots:
@@ -180,4 +198,4 @@ def _raise_out_of_range(stream: VlqStream, slots: _Slots, where: str) -> None:
     raise AssertionError("a running sum wrapped, but no exact one is out of range")
 
 
-__all__ = ["FIELD_LABELS", "Segments", "decode_segments"]
+__all__ = ["FIELD_LABELS", "Carry", "Segments", "decode_segments"]
