@@ -1,9 +1,9 @@
 """Raw JSON wire shape -> validated `SourceMap`: the one place input is checked.
 
 Order of work: JSON (orjson) -> top-level fields by type -> for a regular map, the
-`mappings` string through `vlq.decode_stream`, grouped into segments of 1, 4 or 5 fields,
-made absolute with running sums (generated column per line, the rest across the whole
-map) and bounds-checked, all vectorized; for an index map (`sections`), each section
+`mappings` string through `vlq.decode_stream` (values) and `segments.decode_segments`
+(segments of 1, 4 or 5 fields made absolute and checked), all vectorized, a ~128 KB piece
+at a time for long strings (`chunked.py`); for an index map (`sections`), each section
 decoded the same way, checked for order and overlap, then flattened into one map.
 """
 
