@@ -14,18 +14,17 @@ from typing import Any, NamedTuple
 import numpy as np
 import orjson
 
+from symbols.sourcemaps.chunked import PIECE, decode_in_pieces
 from symbols.sourcemaps.errors import (
     IndexOutOfBoundsError,
     InvalidFieldError,
     InvalidJsonError,
     InvalidSectionsError,
-    InvalidSegmentError,
     InvalidVersionError,
     InvalidVlqError,
     MissingFieldError,
     SourceMapError,
 )
-from symbols.sourcemaps.chunked import PIECE, decode_in_pieces
 from symbols.sourcemaps.model import SourceMap, build_columns
 from symbols.sourcemaps.segments import Segments, decode_segments
 from symbols.sourcemaps.urls import resolve_source

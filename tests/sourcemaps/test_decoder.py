@@ -1,6 +1,7 @@
 """The vectorized `mappings` decoder against a plain per-character reference, and its errors."""
 
 import contextlib
+import itertools
 import json
 from unittest import mock
 
@@ -14,9 +15,9 @@ from symbols.sourcemaps import (
     InvalidSegmentError,
     InvalidVlqError,
     SourceMapError,
+    chunked,
     parse_source_map,
 )
-from symbols.sourcemaps import chunked
 from symbols.sourcemaps import decoder as decoder_module
 from symbols.sourcemaps.decoder import _decode_mappings
 from symbols.sourcemaps.segments import FIELD_LABELS
@@ -79,13 +80,13 @@ def reference(mappings: str, source_count: int, name_count: int):
     for field in range(5):
         for line, at, values, _ in rows:
             if not 0 <= values[field] <= MAX:
-                return (InvalidSegmentError, f"{where} segment at offset {at} (generated line {line}): "
-                        f"{FIELD_LABELS[field]} {values[field]} out of range")
+                return (InvalidSegmentError, (f"{where} segment at offset {at} (generated line {line}): "
+                                              f"{FIELD_LABELS[field]} {values[field]} out of range"))
     for field, count, size in ((1, source_count, 4), (4, name_count, 5)):
         for line, at, values, length in rows:
             if length >= size and values[field] >= count:
-                return (IndexOutOfBoundsError, f"{where} segment at offset {at} (generated line {line}): "
-                        f"{FIELD_LABELS[field]} {values[field]} but the map has {count}")
+                return (IndexOutOfBoundsError, (f"{where} segment at offset {at} (generated line {line}): "
+                                                f"{FIELD_LABELS[field]} {values[field]} but the map has {count}"))
     # A 1-field segment has no source or name; the original position carries over.
     return [(line, values[0], values[1] if length >= 4 else -1, values[2], values[3],
              values[4] if length == 5 else -1) for line, _, values, length in rows]
@@ -97,7 +98,7 @@ def engine(mappings: str, source_count: int, name_count: int):
     except SourceMapError as error:
         return type(error), error.message
     rows = list(zip(segments.lines().tolist(), *(field.tolist() for field in segments[1:])))
-    increasing = all(after[1] > before[1] for before, after in zip(rows, rows[1:]) if before[0] == after[0])
+    increasing = all(after[1] > before[1] for before, after in itertools.pairwise(rows) if before[0] == after[0])
     assert ordered == increasing
     return rows
 
