@@ -1,9 +1,9 @@
 """Raw JSON wire shape -> validated `SourceMap`: the one place input is checked.
 
 Order of work: JSON (orjson) -> top-level fields by type -> for a regular map, the
-`mappings` string through `vlq.decode_stream`, grouped into segments of 1, 4 or 5 fields,
-made absolute with running sums (generated column per line, the rest across the whole
-map) and bounds-checked, all vectorized; for an index map (`sections`), each section
+`mappings` string through `vlq.decode_stream` (values) and `segments.decode_segments`
+(segments of 1, 4 or 5 fields made absolute and checked), all vectorized, a ~128 KB piece
+at a time for long strings (`chunked.py`); for an index map (`sections`), each section
 decoded the same way, checked for order and overlap, then flattened into one map.
 """
 
@@ -14,15 +14,16 @@ from typing import Any, NamedTuple
 import numpy as np
 import orjson
 
+from symbols.sourcemaps.chunked import PIECE, decode_in_pieces
 from symbols.sourcemaps.errors import (
     IndexOutOfBoundsError,
     InvalidFieldError,
     InvalidJsonError,
     InvalidSectionsError,
-    InvalidSegmentError,
     InvalidVersionError,
     InvalidVlqError,
     MissingFieldError,
+    SourceMapError,
 )
 from symbols.sourcemaps.model import SourceMap, build_columns
 from symbols.sourcemaps.segments import Segments, decode_segments
@@ -140,11 +141,18 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
     if not mappings.isascii():
         at = next(i for i, char in enumerate(mappings) if not char.isascii())
         raise InvalidVlqError(f"{where}: mappings: invalid character {mappings[at]!r} at offset {at}")
+    text = mappings.encode("ascii")
+    if len(text) > 2 * PIECE:
+        try:
+            return decode_in_pieces(text, source_count, name_count)
+        except SourceMapError:
+            pass  # decoded whole below, which names the fault exactly
     try:
-        stream = decode_stream(mappings.encode("ascii"))
+        stream = decode_stream(text)
     except InvalidVlqError as error:
         raise InvalidVlqError(f"{where}: {error.message}") from None
-    return decode_segments(stream, source_count, name_count, where)
+    segments, ordered, _ = decode_segments(stream, source_count, name_count, where)
+    return segments, ordered
 
 
 def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | None]:

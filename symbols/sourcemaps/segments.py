@@ -57,14 +57,21 @@ class _Slots(NamedTuple):
     line_starts: np.ndarray
 
 
-def decode_segments(stream: VlqStream, source_count: int, name_count: int,
-                    where: str) -> tuple[Segments, bool]:
-    """Absolute segments (int32 columns) and whether each line's columns strictly increase.
+class Carry(NamedTuple):
+    """Where the previous piece of a `mappings` string left off (see `chunked.py`)."""
 
-    The columns are scratch buffers, valid until the thread's next decode: copy them out
-    (`build_columns` does).
+    mid_line: bool  # the piece starts after a `,`: its first segment continues a line
+    last: tuple[int, int, int, int, int]  # the previous segment's five absolute fields
 
-    Raises InvalidSegmentError / IndexOutOfBoundsError naming the segment's offset.
+
+def decode_segments(stream: VlqStream, source_count: int, name_count: int, where: str,
+                    carry: Carry | None = None) -> tuple[Segments, bool, tuple]:
+    """Absolute segments (int32 columns), whether each line's columns strictly increase,
+    and the last segment's five fields (to carry into the next piece).
+
+    The columns are strided views of a scratch table, valid until the thread's next
+    decode: copy them out (`build_columns` does). Raises InvalidSegmentError / IndexOutOfBoundsError naming the
+    segment's offset.
     """
     slots = _slots(stream, where)
     first, size, line_starts = slots
@@ -73,8 +80,8 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
         # `clip` never clips (the stream is padded); it lets `take` write into `row`.
         stream.values[field:].take(first, out=row, mode="clip")
     column, source, original_line, original_column, name = rows
-    short = np.less(size, 5, out=scratch("short", size.size, bool))
-    np.putmask(name, short, 0)  # a 4-field segment read the separator after it
+    short = np.less(size, 5, out=scratch("short", size.size, bool)).view(np.int8)  # 1 or 0
+    np.bitwise_and(name, short - 1, out=name)  # 0 where short: a 4-field segment read the separator after it
     single = np.flatnonzero(np.equal(size, 1, out=scratch("mask", size.size, bool)))
     if single.size:  # a 1-field segment read the next segment's values
         for row in rows[1:]:
@@ -82,22 +89,36 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
 
     # Each line's first column is absolute: take the previous line's total off its delta,
     # so the one running sum restarts at 0 on every line (mod 2**32).
+    mid_line = carry is not None and carry.mid_line
     opening = line_starts[:-1][np.diff(line_starts) > 0]
+    if mid_line and opening.size and opening[0] == 0:
+        opening = opening[1:]  # the first segment continues the previous piece's line
     deltas_at_opening = column[opening]
     column[opening] = 1
     ordered = bool(column.size == 0 or column.min() > 0)  # later deltas all positive
     column[opening] = deltas_at_opening
-    if opening.size > 1:
-        totals = np.add.reduceat(column, opening)
-        column[opening[1:]] -= totals[:-1]
-    for row in rows:
-        np.cumsum(row, out=row)
-    if column.size and min(row.min() for row in rows) < 0:
+    if carry is not None and column.size:
+        for field, (row, value) in enumerate(zip(rows, carry.last)):
+            if field or mid_line:
+                row[0] += value
+    groups = opening if opening.size and opening[0] == 0 else np.concatenate(([0], opening))
+    if column.size and groups.size > 1:
+        totals = np.add.reduceat(column, groups)
+        column[groups[1:]] -= totals[:-1]
+    # One cumsum down a (segments, 5) table runs ~5x faster than five along the rows.
+    table = scratch("table", column.size * 5, np.int32).reshape(column.size, 5)
+    for field, row in enumerate(rows):
+        table[:, field] = row
+    np.cumsum(table, axis=0, out=table)
+    column, source, original_line, original_column, name = table.T  # strided views of the table
+    if column.size and table.min() < 0:
+        if carry is not None:  # the caller decodes the whole string again to name the fault
+            raise InvalidSegmentError(f"{where}: mappings: a value out of range")
         _raise_out_of_range(stream, slots, where)
 
     # Before a field first occurs it carries 0, which is in bounds unless the table is empty.
     for label, field, count, absent in ((FIELD_LABELS[1], source, source_count, single),
-                                        (FIELD_LABELS[4], name, name_count, short)):
+                                        (FIELD_LABELS[4], name, name_count, short.view(bool))):
         if field.size and int(field.max()) >= count:
             present = np.ones(field.size, dtype=bool)
             present[absent] = False
@@ -105,9 +126,10 @@ def decode_segments(stream: VlqStream, source_count: int, name_count: int,
             if faulty.size:
                 raise IndexOutOfBoundsError(f"{_place(stream, slots, int(faulty[0]), where)}: "
                                             f"{label} {int(field[faulty[0]])} but the map has {count}")
+    last = tuple(table[-1].tolist()) if column.size else (carry.last if carry else (0,) * 5)
     source[single] = -1
-    np.putmask(name, short, -1)
-    return Segments(line_starts, column, source, original_line, original_column, name), ordered
+    np.bitwise_or(name, -short, out=name)  # -1 where short (bit operations beat putmask ~7x)
+    return Segments(line_starts, column, source, original_line, original_column, name), ordered, last
 
 
 def _slots(stream: VlqStream, where: str) -> _Slots:
@@ -126,8 +148,8 @@ def _slots(stream: VlqStream, where: str) -> _Slots:
     line_first_slot = np.concatenate(([0], stream.line_breaks + 1))  # the first, and each after a `;`
     empty = np.flatnonzero(np.equal(size, 0, out=scratch("mask", size.size, bool)))
     if empty.size:  # only a whole line may be empty
-        opens_line = np.isin(empty, line_first_slot)
-        closes_line = np.isin(empty + 1, line_first_slot) | (empty == size.size - 1)
+        opens_line = _member(empty, line_first_slot)
+        closes_line = _member(empty + 1, line_first_slot) | (empty == size.size - 1)
         misplaced = np.flatnonzero(~(opens_line & closes_line))
         if misplaced.size:
             at = stream.char_offset(int(first[empty[misplaced[0]]]))
@@ -142,6 +164,12 @@ def _slots(stream: VlqStream, where: str) -> _Slots:
         line_first_slot -= np.searchsorted(empty, line_first_slot)
         first, size = _dropped(first, empty), _dropped(size, empty)
     return _Slots(first, size, np.append(line_first_slot, first.size))
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """`np.isin` for a small sorted set, without its sort (10x faster on these sizes)."""
+    found = np.minimum(np.searchsorted(sorted_set, values), sorted_set.size - 1)
+    return sorted_set[found] == values
 
 
 def _dropped(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -180,4 +208,4 @@ def _raise_out_of_range(stream: VlqStream, slots: _Slots, where: str) -> None:
     raise AssertionError("a running sum wrapped, but no exact one is out of range")
 
 
-__all__ = ["FIELD_LABELS", "Segments", "decode_segments"]
+__all__ = ["FIELD_LABELS", "Carry", "Segments", "decode_segments"]

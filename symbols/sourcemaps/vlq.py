@@ -1,10 +1,9 @@
 """Base64 VLQ, the number encoding of the `mappings` string, decoded with numpy.
 
-Decoding turns the whole `mappings` string into one array of items (signed values and
-the `,` and `;` separators) without a Python loop per character: `bytes.translate`
-does the per-character work in C, and multi-digit values are assembled with numpy from
-the positions of continuation digits. Grouping items into segments and lines is the
-decoder's job.
+Decoding turns a `mappings` string into one array of items (signed values and the `,`
+and `;` separators) without a Python loop per character: `bytes.translate` does the
+per-character work in C, and multi-digit values are assembled with numpy, all of them a
+digit place at a time. Grouping items into segments and lines is `segments.py`'s job.
 
 A value is a 32-bit signed integer (ECMA-426): anything larger is rejected, and the
 encoding of "negative zero" (`B`) stands for -2**31.

@@ -1,6 +1,9 @@
 """The vectorized `mappings` decoder against a plain per-character reference, and its errors."""
 
+import contextlib
+import itertools
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,8 +15,10 @@ from symbols.sourcemaps import (
     InvalidSegmentError,
     InvalidVlqError,
     SourceMapError,
+    chunked,
     parse_source_map,
 )
+from symbols.sourcemaps import decoder as decoder_module
 from symbols.sourcemaps.decoder import _decode_mappings
 from symbols.sourcemaps.segments import FIELD_LABELS
 from symbols.sourcemaps.vlq import BASE64_ALPHABET, encode_mappings
@@ -75,13 +80,13 @@ def reference(mappings: str, source_count: int, name_count: int):
     for field in range(5):
         for line, at, values, _ in rows:
             if not 0 <= values[field] <= MAX:
-                return (InvalidSegmentError, f"{where} segment at offset {at} (generated line {line}): "
-                        f"{FIELD_LABELS[field]} {values[field]} out of range")
+                return (InvalidSegmentError, (f"{where} segment at offset {at} (generated line {line}): "
+                                              f"{FIELD_LABELS[field]} {values[field]} out of range"))
     for field, count, size in ((1, source_count, 4), (4, name_count, 5)):
         for line, at, values, length in rows:
             if length >= size and values[field] >= count:
-                return (IndexOutOfBoundsError, f"{where} segment at offset {at} (generated line {line}): "
-                        f"{FIELD_LABELS[field]} {values[field]} but the map has {count}")
+                return (IndexOutOfBoundsError, (f"{where} segment at offset {at} (generated line {line}): "
+                                                f"{FIELD_LABELS[field]} {values[field]} but the map has {count}"))
     # A 1-field segment has no source or name; the original position carries over.
     return [(line, values[0], values[1] if length >= 4 else -1, values[2], values[3],
              values[4] if length == 5 else -1) for line, _, values, length in rows]
@@ -93,7 +98,7 @@ def engine(mappings: str, source_count: int, name_count: int):
     except SourceMapError as error:
         return type(error), error.message
     rows = list(zip(segments.lines().tolist(), *(field.tolist() for field in segments[1:])))
-    increasing = all(after[1] > before[1] for before, after in zip(rows, rows[1:]) if before[0] == after[0])
+    increasing = all(after[1] > before[1] for before, after in itertools.pairwise(rows) if before[0] == after[0])
     assert ordered == increasing
     return rows
 
@@ -243,3 +248,36 @@ def test_threads_decode_independently():
     with ThreadPoolExecutor(4) as pool:
         for _ in range(3):
             assert list(pool.map(lambda data: _columns(parse_source_map(data)), datas)) == expected
+
+
+@contextlib.contextmanager
+def small_pieces(size):
+    """Decode in pieces of `size` bytes (normally 128 KiB), so that short strings take that path."""
+    with mock.patch.object(decoder_module, "PIECE", size), mock.patch.object(chunked, "PIECE", size):
+        yield
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines, st.integers(1, 12))
+def test_pieces_decode_like_the_whole(encoded_lines, size):
+    mappings = encode_mappings(encoded_lines)
+    with small_pieces(size):
+        assert engine(mappings, 3, 4) == reference(mappings, 3, 4)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(characters, max_size=40), st.integers(0, 3), st.integers(0, 3), st.integers(1, 8))
+def test_faults_found_in_pieces_are_named_like_the_whole(mappings, sources, names, size):
+    with small_pieces(size):
+        assert engine(mappings, sources, names) == reference(mappings, sources, names)
+
+
+def test_pieces_of_a_long_stream():
+    rng = np.random.default_rng(3)
+    encoded_lines = [[tuple(int(v) for v in rng.integers(0, 3000, 5)) for _ in range(int(rng.integers(0, 60)))]
+                     for _ in range(80)]
+    encoded_lines[5] = [(c, 1, 2, 3) for c in range(0, 20000, 7)]  # one long line over many pieces
+    mappings = encode_mappings(encoded_lines)
+    for size in (50, 333, 4096):
+        with small_pieces(size):
+            assert engine(mappings, 3000, 3000) == reference(mappings, 3000, 3000)

@@ -143,7 +143,9 @@ def _terminated_bundle():
     names = list(ORIGINAL.values())
     segments, calls = [], []
     for line, (text, _) in enumerate(TERMINATED):
-        utf16 = lambda at: len(text[:at].encode("utf-16-le")) // 2  # noqa: E731
+        def utf16(at, text=text):
+            return len(text[:at].encode("utf-16-le")) // 2
+
         line_segments = []
         match = re.search(r"function (\w)", text)
         if match:  # the name token, mapped to its original name
