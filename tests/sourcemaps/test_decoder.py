@@ -143,6 +143,9 @@ FAULTS = [
     ("ggggggQAAA", 1, 0, InvalidVlqError, "map: mappings: value at offset 0 exceeds 32 bits"),
     ("AAAA,BAAA", 1, 0, InvalidSegmentError,
      "map: mappings: segment at offset 5 (generated line 0): generated column -2147483648 out of range"),
+    # A `B` closing a multi-digit value (`gB` is 16) beside a standalone one (-2**31).
+    ("gBAAA,BAAA", 1, 0, InvalidSegmentError,
+     "map: mappings: segment at offset 6 (generated line 0): generated column -2147483632 out of range"),
     ("AAAA;AAAA,AAAA,DAAA", 1, 0, InvalidSegmentError,
      "map: mappings: segment at offset 15 (generated line 1): generated column -1 out of range"),
     ("AAAA;;;AAAAA,ACAAC", 1, 2, IndexOutOfBoundsError,
