@@ -30,6 +30,11 @@ from symbols.sourcemaps.segments import Segments, decode_segments
 from symbols.sourcemaps.urls import resolve_source
 from symbols.sourcemaps.vlq import MAX_VALUE, decode_stream
 
+try:  # the optional one-pass C decoder (`_mappings.c`); without it, numpy does all the work
+    from symbols.sourcemaps import _mappings as accelerator
+except ImportError:
+    accelerator = None  # tests set this to None to exercise the numpy path alone
+
 
 class _Tables(NamedTuple):
     sources: list[str | None]
@@ -142,6 +147,8 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
         at = next(i for i, char in enumerate(mappings) if not char.isascii())
         raise InvalidVlqError(f"{where}: mappings: invalid character {mappings[at]!r} at offset {at}")
     text = mappings.encode("ascii")
+    if accelerator is not None and (decoded := _decode_accelerated(text, source_count, name_count)):
+        return decoded
     if len(text) > 2 * PIECE:
         try:
             return decode_in_pieces(text, source_count, name_count)
@@ -153,6 +160,17 @@ def _decode_mappings(mappings: str, source_count: int, name_count: int, where: s
         raise InvalidVlqError(f"{where}: {error.message}") from None
     segments, ordered, _ = decode_segments(stream, source_count, name_count, where)
     return segments, ordered
+
+
+def _decode_accelerated(text: bytes, source_count: int, name_count: int) -> tuple[Segments, bool] | None:
+    """The C decoder's result as `Segments` (views of its buffers, no copy), or None on any
+    fault: the numpy path then decodes again and raises the exact error."""
+    decoded = accelerator.decode(text, source_count, name_count)
+    if decoded is None:
+        return None
+    line_buffer, field_buffer, count, capacity, ordered = decoded
+    fields = np.frombuffer(field_buffer, np.int32).reshape(5, capacity)[:, :count]
+    return Segments(np.frombuffer(line_buffer, np.int64), *fields), ordered
 
 
 def _decode_index_map(raw: dict[str, Any]) -> tuple[Segments, _Tables, str | None]:
