@@ -1,5 +1,9 @@
 from pathlib import Path
 
+import pytest
+
+from symbols.sourcemaps import decoder as decoder_module
+
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 TC39 = TESTDATA / "tc39-source-map-tests"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "js"
@@ -16,3 +20,22 @@ class _Bundle:
 
 
 TERSER = _Bundle(Path(__file__).resolve().parent / "fixtures" / "terser", "shop")
+
+
+IMPLEMENTATIONS = ("numpy", "c")
+
+
+@pytest.fixture(scope="module", params=IMPLEMENTATIONS)
+def mappings_decoder(request):
+    """Run a module's tests over both `mappings` decoders: numpy alone, and the C one
+    (`_mappings.c`, which hands every fault back to numpy to name).
+
+    Module-scoped (set and restored by hand, not with `monkeypatch`) so that hypothesis
+    tests may use it.
+    """
+    saved = decoder_module.accelerator
+    if request.param == "c" and saved is None:
+        pytest.skip("the C `mappings` decoder (symbols/sourcemaps/_mappings.c) is not built")
+    decoder_module.accelerator = saved if request.param == "c" else None
+    yield request.param
+    decoder_module.accelerator = saved

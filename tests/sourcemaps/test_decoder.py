@@ -24,6 +24,7 @@ from symbols.sourcemaps.segments import FIELD_LABELS
 from symbols.sourcemaps.vlq import BASE64_ALPHABET, encode_mappings
 
 MAX = 2**31 - 1
+pytestmark = pytest.mark.usefixtures("mappings_decoder")  # numpy alone, and the C decoder
 
 
 def reference(mappings: str, source_count: int, name_count: int):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from symbols.sourcemaps import SourceMapError, load_index, parse_source_map
 
 BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 LIMIT = 2**31 - 1
+pytestmark = pytest.mark.usefixtures("mappings_decoder")  # numpy alone, and the C decoder
 
 
 def vlq(value: int) -> str:

@@ -8,6 +8,7 @@ from symbols.sourcemaps import SourceMapError, parse_source_map
 from tests.sourcemaps.conftest import TC39
 
 SPEC = TC39 / "source-map-spec-tests.json"
+pytestmark = pytest.mark.usefixtures("mappings_decoder")  # numpy alone, and the C decoder
 CASES = json.loads(SPEC.read_text())["tests"] if SPEC.exists() else []
 
 
