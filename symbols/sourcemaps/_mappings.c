@@ -70,7 +70,7 @@ read_value(const unsigned char *s, Py_ssize_t n, Py_ssize_t *at, int64_t *value)
 /* The decode loop proper; runs without the GIL. Returns the segment count, or -1. */
 static Py_ssize_t
 decode_loop(const unsigned char *s, Py_ssize_t n, int64_t source_count, int64_t name_count,
-            Output *out, int *ordered)
+            Output *out, Py_ssize_t capacity, Py_ssize_t lines, int *ordered)
 {
     int64_t running[5] = {0, 0, 0, 0, 0}; /* column (restarts each line), source, line, column, name */
     int64_t delta[5];
@@ -98,6 +98,8 @@ decode_loop(const unsigned char *s, Py_ssize_t n, int64_t source_count, int64_t 
         } else {
             if (fields != 1 && fields != 4 && fields != 5)
                 return -1;
+            if (segment >= capacity)
+                return -1; /* only if a bytearray input changed under us since it was sized */
             if (first_in_line) {
                 running[0] = delta[0];
                 first_in_line = 0;
@@ -138,8 +140,11 @@ decode_loop(const unsigned char *s, Py_ssize_t n, int64_t source_count, int64_t 
             fields = 0;
         }
         if (c == ';') {
-            if (i < n)
+            if (i < n) {
+                if (line + 1 >= lines)
+                    return -1; /* as above: never for immutable bytes */
                 out->line_starts[++line] = segment;
+            }
             slot_opens_line = first_in_line = 1;
         } else {
             slot_opens_line = 0;
@@ -186,7 +191,7 @@ decode(PyObject *Py_UNUSED(module), PyObject *args)
     int ordered;
     /* The input is held through `view`, the outputs are ours: safe without the GIL. */
     Py_BEGIN_ALLOW_THREADS
-    count = decode_loop(s, n, source_count, name_count, &out, &ordered);
+    count = decode_loop(s, n, source_count, name_count, &out, capacity, breaks + 1, &ordered);
     Py_END_ALLOW_THREADS
     if (count < 0) {
         result = Py_NewRef(Py_None); /* a fault: the numpy path names it */
@@ -221,5 +226,10 @@ PyInit__mappings(void)
         DIGIT[c] = -1;
     for (int v = 0; v < 64; v++)
         DIGIT[(unsigned char)alphabet[v]] = (int8_t)v;
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    /* The wrapper checks this, so that a stale build (the .so is not in git) of an older
+     * contract is ignored rather than misread. Bump it with any change to `decode`'s result. */
+    if (m != NULL && PyModule_AddIntConstant(m, "CONTRACT", 1) < 0)
+        Py_CLEAR(m);
+    return m;
 }

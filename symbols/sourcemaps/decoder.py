@@ -3,7 +3,9 @@
 Order of work: JSON (orjson) -> top-level fields by type -> for a regular map, the
 `mappings` string through `vlq.decode_stream` (values) and `segments.decode_segments`
 (segments of 1, 4 or 5 fields made absolute and checked), all vectorized, a ~128 KB piece
-at a time for long strings (`chunked.py`); for an index map (`sections`), each section
+at a time for long strings (`chunked.py`). When the optional C extension `_mappings` is
+built, it decodes `mappings` in one pass first; it returns None on any fault, and the
+numpy path then runs to raise the exact error. For an index map (`sections`), each section
 decoded the same way, checked for order and overlap, then flattened into one map.
 """
 
@@ -30,10 +32,13 @@ from symbols.sourcemaps.segments import Segments, decode_segments
 from symbols.sourcemaps.urls import resolve_source
 from symbols.sourcemaps.vlq import MAX_VALUE, decode_stream
 
+_CONTRACT = 1  # the shape of `_mappings.decode`'s result this wrapper reads
 try:  # the optional one-pass C decoder (`_mappings.c`); without it, numpy does all the work
     from symbols.sourcemaps import _mappings as accelerator
 except ImportError:
-    accelerator = None  # tests set this to None to exercise the numpy path alone
+    accelerator = None
+if getattr(accelerator, "CONTRACT", None) != _CONTRACT:  # a stale build (not in git): ignore it
+    accelerator = None  # tests also set this to None to exercise the numpy path alone
 
 
 class _Tables(NamedTuple):

@@ -113,6 +113,7 @@ def test_edges():
         assert accelerator.decode(bad, 1, 1) is None
     # bytes-like input is accepted; anything else is a TypeError from argument parsing
     assert accelerator.decode(memoryview(b"AAAA"), 1, 0) is not None
+    assert accelerator.decode(bytearray(b"AAAA;AAAA"), 1, 0) is not None
     with pytest.raises(TypeError):
         accelerator.decode("AAAA", 1, 0)
 
