@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import signal
 import socket
 import sys
 import time
@@ -22,7 +21,7 @@ from symbols.config import ConfigError, Settings
 from symbols.db.tables import jobs
 from symbols.db.types import utcnow
 from tests.workers.test_process import APP_MAP
-from tests.workers.test_processes import REPO, _env, _popen, _symbols
+from tests.workers.test_processes import REPO, _env, _popen, _reap, _sigterm, _symbols
 from workers import Worker, queue
 from workers.ops import start_ops_server
 from workers.queue import queue_stats
@@ -141,12 +140,9 @@ async def test_symbols_worker_serves_metrics_and_healthz(env):
         text = (await get(f"{base}/metrics"))[1]
         assert samples(text)[("symbols_jobs", (("state", "done"),))] == 1
         assert samples(text)[("symbols_index_builds_total", (("outcome", "ok"),))] == 1
-        proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        _, err = await _sigterm(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        _reap(proc)
     assert proc.returncode == 0, err
     with pytest.raises(aiohttp.ClientError):
         await get(f"{base}/healthz")  # gone with the process

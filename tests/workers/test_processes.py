@@ -47,6 +47,19 @@ def _symbols(env: dict, *args: str, timeout: float = 60) -> subprocess.Completed
     )
 
 
+async def _sigterm(proc: subprocess.Popen) -> tuple[str, str]:
+    """Send SIGTERM and wait for the exit; the process's remaining stdout and stderr."""
+    proc.send_signal(signal.SIGTERM)
+    return await asyncio.to_thread(proc.communicate, timeout=30)
+
+
+def _reap(proc: subprocess.Popen) -> None:
+    """Kill a process a failed test left running."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
 async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_path):
     from symbols.container import pack
 
@@ -96,12 +109,9 @@ async def test_sigterm_finishes_the_job_in_hand(env):
     try:
         line = await asyncio.to_thread(proc.stdout.readline)
         assert line.startswith("started ")
-        proc.send_signal(signal.SIGTERM)  # mid-job
-        out, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        out, err = await _sigterm(proc)  # mid-job
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        _reap(proc)
     assert proc.returncode == 0 and out.strip() == "stopped", err
     [job] = await list_jobs(env.db)
     assert (job.state, job.attempts) == ("done", 1)
@@ -120,12 +130,9 @@ async def test_symbols_worker_command_stops_on_sigterm(env):
             assert line, "worker exited"
             if "started (2 slots)" in json.loads(line)["msg"]:
                 break
-        proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        _, err = await _sigterm(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        _reap(proc)
     assert proc.returncode == 0, err
     assert any("stopped" in json.loads(line)["msg"] for line in err.splitlines())
 
@@ -229,12 +236,9 @@ async def test_symbols_serve_runs_an_embedded_worker(tmp_path):
                     break
                 await asyncio.sleep(0.1)
         assert "invalid_vlq" in item["failure_reason"]
-        proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        _, err = await _sigterm(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        _reap(proc)
     assert proc.returncode == 0, err
     assert any("worker" in json.loads(line)["msg"] and "stopped" in json.loads(line)["msg"]
                for line in err.splitlines())
