@@ -169,7 +169,7 @@ def _date(value: Any, *, strict: bool) -> datetime | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             if strict:
                 raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.") from None
