@@ -20,4 +20,4 @@ bench:
 	$(BIN)/python -m bench
 
 lint:
-	$(BIN)/ruff check symbols workers tests bench
+	$(BIN)/ruff check symbols tests bench
