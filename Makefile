@@ -21,3 +21,4 @@ bench:
 
 lint:
 	$(BIN)/ruff check symbols tests bench
+	$(BIN)/lint-imports
