@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("symbols.api.resolve", reason="the resolve API (branch worker) is not merged here yet")
-
 from symbols.buildtools.stacktrace import parse
 from symbols.cli import main
 

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("symbols.app", reason="the service (branch service) is not merged here yet")
-
 from symbols.buildtools import inject as inj
 from symbols.buildtools.client import SymbolsClient, release_hash_id
 from symbols.cli import main
