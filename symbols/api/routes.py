@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
+from . import health, presigned_upload, reference, releases, resolve, symbol_sets, transfer
 from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
@@ -45,3 +45,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)
+    for path, handler in [(reference.SCHEMA_PATH, reference.schema), (reference.DOCS_PATH, reference.docs)]:
+        router.add_get(path, handler)
+        router.add_get(path.rstrip("/"), handler)
+    router.add_get(reference.REDOC_PATH, reference.redoc)
+    app[reference.DOCUMENT] = {}

@@ -1,73 +1,105 @@
-"""Upload request parameters, parsed and bounded: chunk ids, release ids, content hashes."""
+"""Upload request fields, parsed and bounded: chunk ids, batches, content hashes."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..db.types import parse_uuid
 from ..symbol_sets.upload import Upload
 from .errors import ValidationError
-from .parse import text
+from .models import Flag, ReleaseId, text
+from .operation import Code, invalid
 
 # Symbol sets per bulk request (bulk_start_upload, bulk_finish_upload, bulk_delete).
 MAX_BATCH = 1000
 MAX_REF_LENGTH = 400
 MAX_HASH_LENGTH = 128
 
-
-def release_param(value: Any) -> str | None:
-    """A release id as given by a client: absent, or a UUID (else ``invalid_release_id``)."""
-    if value is None or value == "":
-        return None
-    release_id = parse_uuid(value)
-    if release_id is None:
-        raise ValidationError("invalid_release_id", f"Invalid release ID provided: {value!r}", "release_id")
-    return release_id
+ChunkId = text(MAX_REF_LENGTH, code="invalid_chunk_ids")
+ContentHash = text(MAX_HASH_LENGTH)
+# Finishing an upload: a missing or bad hash is content_hash_required.
+FinishHash = text(MAX_HASH_LENGTH, code="content_hash_required")
 
 
-def chunk_id_param(value: Any) -> str:
-    return text(value, "chunk_id", max_length=MAX_REF_LENGTH, code="invalid_chunk_ids")
+def _too_many() -> ValidationError:
+    return ValidationError("too_many_symbol_sets", f"At most {MAX_BATCH} symbol sets per request.", "symbol_sets")
 
 
-def check_batch_size(count: int, attr: str) -> None:
-    if count > MAX_BATCH:
-        raise ValidationError("too_many_symbol_sets", f"At most {MAX_BATCH} symbol sets per request.", attr)
+def _bounded(value: Any) -> Any:
+    if value is not None and len(value) > MAX_BATCH:
+        raise invalid("too_many_symbol_sets", f"At most {MAX_BATCH} symbol sets per request.")
+    return value
 
 
-def parse_uploads(body: dict) -> list[Upload]:
-    """``symbol_sets`` entries plus the legacy ``chunk_ids`` + ``release_id`` form."""
-    sets = body.get("symbol_sets") or []
-    legacy = body.get("chunk_ids") or []
-    if not isinstance(sets, list) or not isinstance(legacy, list):
-        raise ValidationError("invalid_input", "symbol_sets and chunk_ids must be lists.", "symbol_sets")
-    check_batch_size(len(sets) + len(legacy), "symbol_sets")
-    uploads = []
-    for entry in sets:
-        if not isinstance(entry, dict):
-            raise ValidationError("invalid_input", "Each symbol set must be an object.", "symbol_sets")
-        content_hash = entry.get("content_hash")
-        if content_hash is not None:
-            content_hash = text(content_hash, "content_hash", max_length=MAX_HASH_LENGTH)
-        uploads.append(
-            Upload(chunk_id_param(entry.get("chunk_id")), release_param(entry.get("release_id")), content_hash)
-        )
-    legacy_release = release_param(body.get("release_id"))
-    uploads.extend(Upload(chunk_id_param(c), legacy_release, None) for c in legacy)
-    duplicates = sorted(c for c, n in Counter(u.chunk_id for u in uploads).items() if n > 1)
-    if duplicates:
-        raise ValidationError(
-            "invalid_chunk_ids", f"Duplicate chunk IDs provided: {', '.join(duplicates)}", "symbol_sets"
-        )
-    return uploads
+def bounded(tp: Any) -> Any:
+    """``tp`` (a list or an object) of at most MAX_BATCH items, else too_many_symbol_sets."""
+    return Annotated[tp, AfterValidator(_bounded), Field(json_schema_extra={"maxItems": MAX_BATCH})]
 
 
-def parse_content_hashes(content_hashes: dict) -> dict[str, str]:
-    """``{symbol_set_id: content_hash}`` with canonical ids and bounded hashes."""
+class UploadEntry(BaseModel):
+    chunk_id: ChunkId
+    release_id: ReleaseId = None
+    content_hash: ContentHash | None = Field(
+        None, description="SHA-512 hex of the file: identical content is skipped, different content refused."
+    )
+
+
+class BulkStart(BaseModel):
+    """``symbol_sets`` entries, or the legacy ``chunk_ids`` + ``release_id`` form."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"symbol_sets": [{"chunk_id": "chunk-01", "release_id": None, "content_hash": None}]}]
+        }
+    )
+
+    symbol_sets: bounded(list[UploadEntry] | None) = None
+    chunk_ids: bounded(list[ChunkId] | None) = None
+    release_id: ReleaseId = Field(None, description="The release of every set in chunk_ids.")
+    force: Flag = Field(False, description="Replace stored content that differs.")
+    skip_on_conflict: Flag = Field(False, description="Leave sets whose stored content differs out.")
+
+    def uploads(self) -> list[Upload]:
+        entries = [Upload(e.chunk_id, e.release_id, e.content_hash) for e in self.symbol_sets or []]
+        entries += [Upload(c, self.release_id, None) for c in self.chunk_ids or []]
+        if len(entries) > MAX_BATCH:
+            raise _too_many()
+        duplicates = sorted(c for c, n in Counter(u.chunk_id for u in entries).items() if n > 1)
+        if duplicates:
+            raise ValidationError(
+                "invalid_chunk_ids", f"Duplicate chunk IDs provided: {', '.join(duplicates)}", "symbol_sets"
+            )
+        return entries
+
+
+def _content_hashes(value: dict) -> dict[str, str]:
+    """Canonical ids (an unknown form: symbol_set_not_found)."""
     parsed = {}
-    for raw_id, content_hash in content_hashes.items():
+    for raw_id, content_hash in value.items():
         set_id = parse_uuid(raw_id)
         if set_id is None:
-            raise ValidationError("symbol_set_not_found", f"Unknown symbol set ID: {raw_id}", "content_hashes")
-        parsed[set_id] = text(content_hash, "content_hash", max_length=MAX_HASH_LENGTH, code="content_hash_required")
+            raise invalid("symbol_set_not_found", f"Unknown symbol set ID: {raw_id[:100]}")
+        parsed[set_id] = content_hash
     return parsed
+
+
+class BulkFinish(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"content_hashes": {"01968a1e-7a00-7000-8000-000000000001": "9f86d0…"}}]}
+    )
+
+    content_hashes: Annotated[
+        bounded(dict[str, FinishHash]), AfterValidator(_content_hashes), Code("content_hash_required")
+    ] = Field(description="{symbol_set_id: content_hash} of the files sent.")
+
+
+class Finish(BaseModel):
+    content_hash: FinishHash
+
+
+class UploadQuery(BaseModel):
+    chunk_id: ChunkId
+    release_id: ReleaseId = None
