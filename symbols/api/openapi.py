@@ -201,13 +201,15 @@ def build_document(app: web.Application, server_url: str | None = None) -> dict:
         documented = {p["name"] for p in params if p["in"] == "path"}
         for name in re.findall(r"{(\w+)}", path):
             if name not in documented:
-                schema = {"type": "integer", "minimum": 1} if name == "project_id" else {"type": "string"}
+                schema = {"type": "integer"} if name == "project_id" else {"type": "string"}
                 params.insert(0, {"name": name, "in": "path", "required": True, "schema": schema})
         if params:
             entry["parameters"] = params
         if op.body is not None:
+            # An empty body reads as {}: required only when a field is.
+            required = any(f.is_required() for f in op.body.model_fields.values())
             entry["requestBody"] = {
-                "required": True,
+                "required": required,
                 "content": {"application/json": {"schema": names[(op.body, "validation")]}},
             }
         if op.form is not None:
