@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import events, frames_awaiting_symbols, stack_frames
 from .types import utcnow
-from .upsert import insert_ignoring_conflicts
+from .upsert import insert_ignoring_conflicts, insert_replacing_conflicts
 
 # Events a late symbol set can bring back for resolving, per (project, ref): more are not
 # recorded, so a flood of frames naming one missing map cannot grow the table unbounded.
 MAX_AWAITING_PER_REF = 1000
+# Frame fields stored in their own stack_frames columns, not in ``contents``.
+_OWN_COLUMNS = frozenset({"context", "symbol_set_ref"})
 
 
 @dataclass(frozen=True)
@@ -74,32 +76,27 @@ async def insert_events(conn: AsyncConnection, rows: Sequence[EventRow]) -> set[
 async def upsert_stack_frames(conn: AsyncConnection, team_id: int, frames: Sequence[dict]) -> None:
     """Keep each frame's newest resolution under its raw id (what batch_get serves).
 
-    ``frames`` are resolved frames with ``raw_id``; ``symbol_set_ref`` is the chunk id or
-    URL the frame named, kept so a late upload of that set finds it."""
+    ``frames`` are resolved frames with ``raw_id``, their source ``context`` and the
+    ``symbol_set_ref`` (chunk id or URL) they named, which are kept in their own columns so
+    a late upload of that set finds the frame."""
     if not frames:
         return
     now = utcnow()
     unique = {f["raw_id"]: f for f in frames}
-    await conn.execute(
-        delete(stack_frames).where(
-            stack_frames.c.team_id == team_id, stack_frames.c.raw_id.in_(list(unique))
-        )
-    )
-    await conn.execute(
-        stack_frames.insert(),
-        [
-            {
-                "team_id": team_id,
-                "raw_id": raw_id,
-                "contents": frame,
-                "resolved": bool(frame.get("resolved")),
-                "context": frame.get("context"),
-                "symbol_set_ref": frame.get("symbol_set_ref"),
-                "created_at": now,
-            }
-            for raw_id, frame in unique.items()
-        ],
-    )
+    rows = [
+        {
+            "team_id": team_id,
+            "raw_id": raw_id,
+            "contents": {k: v for k, v in frame.items() if k not in _OWN_COLUMNS},
+            "resolved": bool(frame.get("resolved")),
+            "context": frame.get("context"),
+            "symbol_set_ref": frame.get("symbol_set_ref"),
+            "created_at": now,
+        }
+        for raw_id, frame in sorted(unique.items())  # one lock order for concurrent writers
+    ]
+    columns = ("contents", "resolved", "context", "symbol_set_ref", "created_at")
+    await conn.execute(insert_replacing_conflicts(conn, stack_frames, ("team_id", "raw_id"), columns), rows)
 
 
 async def stack_frames_by_raw_id(conn: AsyncConnection, team_id: int, raw_ids: Sequence[str]) -> list:

@@ -1,0 +1,90 @@
+"""Resolution stage: every frame of a batch's exceptions in the resolved shape.
+
+JavaScript frames with a position go to the resolution layers in ONE call per project
+and batch (identical frames, common when one error repeats, are asked once); the others
+take cymbal's per-platform shape (``platforms.passthrough``). A frame the resolver cannot
+map keeps its failure in ``resolve_failure`` and never fails the batch. Frames naming a
+symbol set that is not uploaded yet (``NoSourcemapUploaded``) put its chunk id or URL in
+``item.awaiting``, so a late upload can resolve the event again.
+
+The event's frames carry no source context (it would bloat every event); the context goes
+with the frame's ``stack_frames`` row, which ``stack_frames/batch_get`` serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from ...resolve import Frame
+from ..platforms import (
+    NO_SOURCEMAP_UPLOADED,
+    needs_symbols,
+    passthrough,
+    resolved_stack,
+    unresolved_js,
+)
+from .item import Item
+
+
+class FrameResolver(Protocol):
+    async def resolve(self, project_id: int, frames: list[Frame]) -> list[dict]: ...
+
+
+def symbol_set_ref(frame: dict[str, Any]) -> str | None:
+    """The ref (chunk id, else script URL) of the symbol set a raw frame needs."""
+    return frame.get("chunk_id") or frame.get("filename") or None
+
+
+def to_resolver_frame(frame: dict[str, Any]) -> Frame:
+    return Frame(
+        filename=frame["filename"], function=frame["function"], lineno=frame["lineno"],
+        colno=frame["colno"], in_app=frame["in_app"], chunk_id=frame["chunk_id"],
+        platform=frame["platform"],
+    )
+
+
+def shape_resolved(frame: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The resolver's answer for a raw frame in the event's shape (cymbal's raw id kept)."""
+    if answer["resolved"]:
+        shaped = {key: value for key, value in answer.items() if key != "explain"}
+        shaped["raw_id"] = frame["raw_id"]
+        return shaped
+    return unresolved_js(frame, answer["resolve_failure"])
+
+
+async def resolve_items(resolver: FrameResolver, project_id: int, items: Sequence[Item]) -> None:
+    """Resolve the frames of ``items`` (all of ``project_id``) in place."""
+    wanted: dict[tuple[str, str | None], Frame] = {}
+    for frame in _raw_frames(items):
+        if needs_symbols(frame):
+            wanted.setdefault((frame["raw_id"], frame["chunk_id"]), to_resolver_frame(frame))
+    answers = dict(zip(wanted, await resolver.resolve(project_id, list(wanted.values())))) if wanted else {}
+    for item in items:
+        for exception in item.exceptions or ():
+            stack = exception.get("stacktrace")
+            if stack is None:
+                continue
+            frames = []
+            for raw in stack["frames"]:
+                shaped, ref = passthrough(raw), None
+                if needs_symbols(raw):
+                    shaped = shape_resolved(raw, answers[(raw["raw_id"], raw["chunk_id"])])
+                    ref = symbol_set_ref(raw)
+                    if shaped["resolve_failure"] == NO_SOURCEMAP_UPLOADED and ref:
+                        item.awaiting.add(ref)
+                context = shaped.pop("context", None)
+                item.frames.append({**shaped, "context": context, "symbol_set_ref": ref})
+                frames.append(shaped)
+            exception["stacktrace"] = resolved_stack(frames)
+
+
+def _raw_frames(items: Sequence[Item]):
+    for item in items:
+        for exception in item.exceptions or ():
+            stack = exception.get("stacktrace")
+            if stack is not None:
+                yield from stack["frames"]
+
+
+__all__ = ["FrameResolver", "resolve_items", "shape_resolved", "symbol_set_ref", "to_resolver_frame"]
