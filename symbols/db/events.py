@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import events, frames_awaiting_symbols, stack_frames
@@ -158,6 +158,18 @@ async def stop_awaiting(conn: AsyncConnection, team_id: int, ref: str, event_uui
             )
         )
     )
+
+
+async def update_event_properties(conn: AsyncConnection, project_id: int, properties: dict[str, dict]) -> None:
+    """Replace the properties of stored events (``{uuid: properties}``)."""
+    if not properties:
+        return
+    statement = (
+        update(events)
+        .where(events.c.project_id == project_id, events.c.uuid == bindparam("event_uuid"))
+        .values(properties=bindparam("props", type_=events.c.properties.type))
+    )
+    await conn.execute(statement, [{"event_uuid": u, "props": p} for u, p in sorted(properties.items())])
 
 
 async def events_by_uuid(conn: AsyncConnection, project_id: int, uuids: Sequence[str]) -> list:

@@ -45,7 +45,8 @@ async def test_exceptions_resolve_group_and_count_once(harness):
         ("lineTotal", "../../src/math.js", 4), ("checkedQuantity", "../../src/math.js", 9),
     ]
     assert [f["mangled_name"] for f in frames] == [fn for fn, _, _ in reversed(APP_FRAMES)]
-    assert all(f["resolved"] and f["resolve_failure"] is None and "context" not in f for f in frames)
+    assert all(f["resolved"] and f["resolve_failure"] is None for f in frames)
+    assert not any("context" in f or "symbol_set_ref" in f for f in frames)
     props = row.properties
     assert props["plan"] == "pro"
     assert props["$exception_types"] == ["RangeError"]
@@ -96,6 +97,7 @@ async def test_frames_without_a_symbol_set_wait_for_it(harness):
     frames = _frames((await harness.event(a.uuid)).properties)
     assert {f["resolve_failure"] for f in frames} == {"NoSourcemapUploaded"}
     assert all(f["resolved"] is False and f["resolved_name"] is None for f in frames)
+    assert {f["symbol_set_ref"] for f in frames} == {"chunk-late"}  # what a late upload looks for
     assert [(f["source"], f["line"], f["column"]) for f in frames][-1] == ("/assets/app.js", 1, 77)
     # Found by URL: cymbal takes a frame as minified only past column 300.
     url_frames = _frames((await harness.event(b.uuid)).properties)

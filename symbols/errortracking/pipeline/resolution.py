@@ -5,7 +5,8 @@ and batch (identical frames, common when one error repeats, are asked once); the
 take cymbal's per-platform shape (``platforms.passthrough``). A frame the resolver cannot
 map keeps its failure in ``resolve_failure`` and never fails the batch. Frames naming a
 symbol set that is not uploaded yet (``NoSourcemapUploaded``) put its chunk id or URL in
-``item.awaiting``, so a late upload can resolve the event again.
+``item.awaiting`` and in the frame's ``symbol_set_ref``, so a late upload of that set can
+resolve the event again (``reresolve``); resolved frames carry no such key.
 
 The event's frames carry no source context (it would bloat every event); the context goes
 with the frame's ``stack_frames`` row, which ``stack_frames/batch_get`` serves.
@@ -25,6 +26,9 @@ from ..platforms import (
     unresolved_js,
 )
 from .item import Item
+
+# On a frame waiting for its symbol set: that set's ref, so a late upload finds the frame.
+AWAITING = "symbol_set_ref"
 
 
 class FrameResolver(Protocol):
@@ -73,6 +77,7 @@ async def resolve_items(resolver: FrameResolver, project_id: int, items: Sequenc
                     ref = symbol_set_ref(raw)
                     if shaped["resolve_failure"] == NO_SOURCEMAP_UPLOADED and ref:
                         item.awaiting.add(ref)
+                        shaped[AWAITING] = ref
                 context = shaped.pop("context", None)
                 item.frames.append({**shaped, "context": context, "symbol_set_ref": ref})
                 frames.append(shaped)
@@ -87,4 +92,4 @@ def _raw_frames(items: Sequence[Item]):
                 yield from stack["frames"]
 
 
-__all__ = ["FrameResolver", "resolve_items", "shape_resolved", "symbol_set_ref", "to_resolver_frame"]
+__all__ = ["AWAITING", "FrameResolver", "resolve_items", "shape_resolved", "symbol_set_ref", "to_resolver_frame"]
