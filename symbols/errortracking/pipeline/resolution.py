@@ -61,9 +61,13 @@ async def resolve_items(resolver: FrameResolver, project_id: int, items: Sequenc
     """Resolve the frames of ``items`` (all of ``project_id``) in place."""
     wanted: dict[tuple[str, str | None], Frame] = {}
     for frame in _raw_frames(items):
-        if needs_symbols(frame):
-            wanted.setdefault((frame["raw_id"], frame["chunk_id"]), to_resolver_frame(frame))
+        key = (frame["raw_id"], frame["chunk_id"])
+        if key not in wanted and needs_symbols(frame):
+            wanted[key] = to_resolver_frame(frame)
     answers = dict(zip(wanted, await resolver.resolve(project_id, list(wanted.values())))) if wanted else {}
+    # One shaped frame per distinct JavaScript frame of the batch, shared by the events
+    # that have it (nothing downstream changes a frame in place).
+    shaped_js: dict[tuple, tuple[dict, dict]] = {}
     for item in items:
         for exception in item.exceptions or ():
             stack = exception.get("stacktrace")
@@ -71,17 +75,27 @@ async def resolve_items(resolver: FrameResolver, project_id: int, items: Sequenc
                 continue
             frames = []
             for raw in stack["frames"]:
-                shaped, ref = passthrough(raw), None
                 if needs_symbols(raw):
-                    shaped = shape_resolved(raw, answers[(raw["raw_id"], raw["chunk_id"])])
-                    ref = symbol_set_ref(raw)
-                    if shaped["resolve_failure"] == NO_SOURCEMAP_UPLOADED and ref:
-                        item.awaiting.add(ref)
-                        shaped[AWAITING] = ref
-                context = shaped.pop("context", None)
-                item.frames.append({**shaped, "context": context, "symbol_set_ref": ref})
+                    key = (raw["raw_id"], raw["chunk_id"], raw["in_app"])
+                    if key not in shaped_js:
+                        shaped_js[key] = _split(shape_resolved(raw, answers[key[:2]]), symbol_set_ref(raw))
+                    shaped, row = shaped_js[key]
+                    if AWAITING in shaped:
+                        item.awaiting.add(shaped[AWAITING])
+                else:
+                    shaped, row = _split(passthrough(raw), None)
+                item.frames.append(row)
                 frames.append(shaped)
             exception["stacktrace"] = resolved_stack(frames)
+
+
+def _split(shaped: dict[str, Any], ref: str | None) -> tuple[dict, dict]:
+    """The frame for the event (no context; the ref only while it waits for its set) and
+    the one for its ``stack_frames`` row (with both)."""
+    context = shaped.pop("context", None)
+    if shaped["resolve_failure"] == NO_SOURCEMAP_UPLOADED and ref:
+        shaped[AWAITING] = ref
+    return shaped, {**shaped, "context": context, "symbol_set_ref": ref}
 
 
 def _raw_frames(items: Sequence[Item]):
