@@ -27,15 +27,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from symbols.container import pack
 from symbols.db import migrate, open_database
 from symbols.db.access import create_project
-from symbols.db.symbol_sets import blob_key, insert_symbol_set
+from symbols.db.symbol_sets import insert_symbol_set
 from symbols.errortracking.capture import CapturedEvent
 from symbols.errortracking.pipeline import Pipeline
 from symbols.errortracking.stream import DatabaseStream
-from symbols.resolve import Frame, Resolution
+from symbols.resolve import Frame, IndexCache, IndexLoader, Resolver
 from symbols.storage import LocalBlobStore
+from symbols.symbol_sets.blobs import blob_key
+from symbols.symbol_sets.container import pack
+from symbols.symbol_sets.pool import IndexBuilder
 
 APP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "build" / "dist" / "assets" / "app.js"
 PG_ADMIN = os.environ.get("SYMBOLS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -80,7 +82,8 @@ async def run(kind: str, events: int, batch: int, profile: bool) -> None:
         url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{pg_name}"
     db = open_database(url)
     store = LocalBlobStore(work / "blobs")
-    resolution = Resolution.create(db=db, store=store, cache_bytes=64 << 20, index_processes=1)
+    builder = IndexBuilder(1)
+    resolver = Resolver(db, IndexLoader(db, store, builder, IndexCache(64 << 20)))
     try:
         await migrate(db)
         async with db.begin() as conn:
@@ -92,10 +95,10 @@ async def run(kind: str, events: int, batch: int, profile: bool) -> None:
             await insert_symbol_set(conn, project_id=project, ref="chunk-app", storage_ptr=key,
                                     content_hash=hashlib.sha512(data).hexdigest(), size_bytes=len(data))
         warm = [Frame("https://cdn.example.com/assets/app.js", "f", 1, 77, True, "chunk-app", "web:javascript")]
-        assert (await resolution.resolver.resolve(project, warm))[0]["resolved"]
+        assert (await resolver.resolve(project, warm))[0]["resolved"]
 
         stream = DatabaseStream(db)
-        pipeline = Pipeline(db, stream, resolution.resolver)
+        pipeline = Pipeline(db, stream, resolver)
         for start in range(0, events, 1000):
             chunk = [event(n) for n in range(start, min(events, start + 1000))]
             await stream.publish(project, [(e.uuid, e.to_bytes()) for e in chunk])
@@ -118,7 +121,7 @@ async def run(kind: str, events: int, batch: int, profile: bool) -> None:
         if profiler:
             _areas(profiler, elapsed)
     finally:
-        resolution.close()
+        builder.close()
         await store.close()
         await db.close()
         if kind == "postgresql":

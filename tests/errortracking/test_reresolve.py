@@ -31,7 +31,7 @@ async def test_a_late_upload_resolves_waiting_events_in_place(harness):
     issues_before = [(i.id, i.occurrences) for i in await harness.issues()]
 
     await harness.upload("chunk-late")
-    done = await reresolve_awaiting(harness.db, harness.resolution.resolver, harness.project_id, "chunk-late", batch=2)
+    done = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, "chunk-late", batch=2)
 
     assert (done.events, done.updated) == (3, 3)
     for event in early:
@@ -57,7 +57,7 @@ async def test_a_late_upload_resolves_waiting_events_in_place(harness):
     assert {(r.resolved, r.symbol_set_ref) for r in rows} == {(True, "chunk-late")}
     assert all(r.context is not None for r in rows)
 
-    again = await reresolve_awaiting(harness.db, harness.resolution.resolver, harness.project_id, "chunk-late")
+    again = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, "chunk-late")
     assert again.events == 0
 
 
@@ -69,7 +69,7 @@ async def test_frames_the_late_set_cannot_map_get_its_failure_and_stop_waiting(h
     await harness.drain()
 
     await harness.upload("chunk-late")
-    done = await reresolve_awaiting(harness.db, harness.resolution.resolver, harness.project_id, "chunk-late")
+    done = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, "chunk-late")
 
     frames = _frames((await harness.event(event.uuid)).properties)
     assert (done.events, done.updated, done.frames) == (1, 1, 3)

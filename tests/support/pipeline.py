@@ -12,18 +12,20 @@ from typing import Any
 
 from sqlalchemy import select
 
-from symbols.container import pack
 from symbols.db import Database
 from symbols.db.access import create_project
 from symbols.db.events import events_by_uuid
-from symbols.db.symbol_sets import blob_key, insert_symbol_set
+from symbols.db.symbol_sets import insert_symbol_set
 from symbols.db.tables import issue_fingerprints, issues
 from symbols.errortracking.capture import CapturedEvent
 from symbols.errortracking.pipeline import Outcome, Pipeline
 from symbols.errortracking.ruleset import RuleSource
 from symbols.errortracking.stream import DatabaseStream, EventStream
-from symbols.resolve import Resolution
+from symbols.resolve import IndexCache, IndexLoader, Resolver
 from symbols.storage import LocalBlobStore
+from symbols.symbol_sets.blobs import blob_key
+from symbols.symbol_sets.container import pack
+from symbols.symbol_sets.pool import IndexBuilder
 
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 APP = DIST / "assets" / "app.js"
@@ -59,7 +61,8 @@ def captured(properties: dict[str, Any], *, event: str = "$exception", event_uui
 class Harness:
     db: Database
     store: LocalBlobStore
-    resolution: Resolution
+    builder: IndexBuilder
+    resolver: Resolver
     stream: EventStream
     project_id: int
     rules: RuleSource | None = None
@@ -67,7 +70,7 @@ class Harness:
 
     @property
     def pipeline(self) -> Pipeline:
-        return Pipeline(self.db, self.stream, self.resolution.resolver, self.rules)
+        return Pipeline(self.db, self.stream, self.resolver, self.rules)
 
     async def upload(self, ref: str, script: Path = APP, *, project_id: int | None = None) -> str:
         """Store the bundle and its map as a symbol set named ``ref`` (indexed on first use)."""
@@ -112,12 +115,13 @@ class Harness:
 
 async def make_harness(db: Database, tmp_path: Path, *, stream: EventStream | None = None) -> Harness:
     store = LocalBlobStore(tmp_path / "blobs")
-    resolution = Resolution.create(db=db, store=store, cache_bytes=64 << 20, index_processes=1)
+    builder = IndexBuilder(1)
+    resolver = Resolver(db, IndexLoader(db, store, builder, IndexCache(64 << 20)))
     async with db.begin() as conn:
         project = await create_project(conn, "web")
-    return Harness(db, store, resolution, stream or DatabaseStream(db), project.id)
+    return Harness(db, store, builder, resolver, stream or DatabaseStream(db), project.id)
 
 
 async def close_harness(harness: Harness) -> None:
-    harness.resolution.close()
+    harness.builder.close()
     await harness.store.close()
