@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from ...db import Connection
 from ...db.issues import assign_if_unassigned, issue_summaries
 from ..ruleset import NO_RULES, RuleSet
 from .item import Item
 
 
-async def assign_items(conn: AsyncConnection, rules: RuleSet, items: Sequence[Item]) -> None:
+async def assign_items(conn: Connection, rules: RuleSet, items: Sequence[Item]) -> None:
     fresh: dict[str, Item] = {}
     for item in items:
         if item.issue is not None and (item.issue.created or item.issue.reopened):

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from ...db import Connection
 from ...db.issues import NewIssue, link_fingerprints
 from .item import Item
 
@@ -35,7 +34,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-async def link_items(conn: AsyncConnection, project_id: int, items: Sequence[Item]) -> list[Item]:
+async def link_items(conn: Connection, project_id: int, items: Sequence[Item]) -> list[Item]:
     """Set ``item.issue`` on exception events; the items to store (suppressed issues' dropped)."""
     proposals: dict[str, NewIssue] = {}
     for item in items:

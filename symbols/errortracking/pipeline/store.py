@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from ...db import Connection
 from ...db.events import EventRow, await_symbols, insert_events, stored_uuids, upsert_stack_frames
 from ...db.issues import Occurrences, record_occurrences
 from .item import Item
 
 
-async def unstored(conn: AsyncConnection, project_id: int, items: Sequence[Item]) -> list[Item]:
+async def unstored(conn: Connection, project_id: int, items: Sequence[Item]) -> list[Item]:
     """``items`` without the events stored already (a redelivered batch)."""
     done = await stored_uuids(conn, project_id, [i.event.uuid for i in items])
     return [i for i in items if i.event.uuid not in done]
 
 
-async def store_items(conn: AsyncConnection, project_id: int, items: Sequence[Item]) -> int:
+async def store_items(conn: Connection, project_id: int, items: Sequence[Item]) -> int:
     """Store ``items`` of ``project_id``; how many events were new."""
     if not items:
         return 0
