@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import events, frames_awaiting_symbols, stack_frames
+from .jobs import RESOLVE_WAITING_EVENTS, enqueue_job
+from .tables import events, frames_awaiting_symbols, stack_frames, symbol_sets
 from .types import utcnow
 from .upsert import insert_ignoring_conflicts, insert_replacing_conflicts
 
@@ -144,6 +145,24 @@ async def events_awaiting(conn: AsyncConnection, team_id: int, ref: str, *, limi
         .limit(limit)
     )
     return [r.event_uuid for r in rows]
+
+
+async def enqueue_waiting_events(conn: AsyncConnection, symbol_set_id: str) -> int | None:
+    """In the transaction that marks a set processed: a ``RESOLVE_WAITING_EVENTS`` job for
+    its ref when events wait for it (the job's id), else None."""
+    row = (
+        await conn.execute(select(symbol_sets.c.team_id, symbol_sets.c.ref).where(symbol_sets.c.id == symbol_set_id))
+    ).first()
+    if row is None:
+        return None
+    waiting = await conn.execute(
+        select(frames_awaiting_symbols.c.event_uuid)
+        .where(frames_awaiting_symbols.c.team_id == row.team_id, frames_awaiting_symbols.c.ref == row.ref)
+        .limit(1)
+    )
+    if waiting.first() is None:
+        return None
+    return await enqueue_job(conn, RESOLVE_WAITING_EVENTS, {"ref": row.ref}, row.team_id)
 
 
 async def stop_awaiting(conn: AsyncConnection, team_id: int, ref: str, event_uuids: Sequence[str]) -> None:
