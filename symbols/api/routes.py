@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
+from . import health, presigned_upload, releases, resolve, stack_frames, symbol_sets, transfer
 from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
@@ -30,6 +30,7 @@ _API_ROUTES = [
     ("GET", "/releases/hash/{hash_id}/", releases.by_hash),
     ("GET", "/releases/{id}/", releases.retrieve),
     ("POST", "/stack_frames/resolve/", resolve.resolve_frames),
+    ("POST", "/stack_frames/batch_get/", stack_frames.batch_get),
 ]
 
 
