@@ -1,9 +1,9 @@
 import orjson
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from symbols.db import (
+    WriteConflict,
     access,
     enqueue_symbol_set_processing,
     is_current,
@@ -12,6 +12,7 @@ from symbols.db import (
     symbol_sets,
 )
 from symbols.db.tables import jobs
+from symbols.symbol_sets.blobs import index_key
 
 
 async def test_migrations_are_idempotent_and_current(database):
@@ -34,7 +35,7 @@ async def test_job_enqueued_with_row_in_one_transaction(database):
     assert (row.state, row.attempts, row.max_attempts, row.project_id) == ("queued", 0, 5, project.id)
     assert row.run_after.tzinfo is not None and row.run_after.utcoffset().total_seconds() == 0
     assert stored.content_hash == "ab" and stored.uploaded_at is not None
-    assert stored.index_key == "symbolsets/1/a.index"
+    assert index_key(stored.storage_ptr) == "symbolsets/1/a.index"
 
 
 async def test_failed_transaction_leaves_neither_row_nor_job(database):
@@ -56,7 +57,7 @@ async def test_ref_unique_per_project_only(database):
         b = await access.create_project(conn, "b")
         await symbol_sets.insert_symbol_set(conn, project_id=a.id, ref="same", storage_ptr=None)
         await symbol_sets.insert_symbol_set(conn, project_id=b.id, ref="same", storage_ptr=None)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(WriteConflict):
         async with database.begin() as conn:
             await symbol_sets.insert_symbol_set(conn, project_id=a.id, ref="same", storage_ptr=None)
 
@@ -97,3 +98,30 @@ async def test_release_hash_unique_and_failure_reason(database):
         valid, _ = await symbol_sets.list_symbol_sets(conn, project.id, status="valid")
     assert stored.release.metadata == {"git": 1} and stored.release.version == "1.0"
     assert count == 1 and invalid[0].id == set_id and valid == []
+
+
+async def test_migrations_create_exactly_the_declared_tables(database):
+    """tables.py and the migrations describe the same schema (alembic's comparison)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from symbols.db.tables import metadata
+
+    def diff(connection):
+        ctx = MigrationContext.configure(connection, opts={"compare_type": False})
+        return compare_metadata(ctx, metadata)
+
+    async with database.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []
+
+
+async def test_project_tokens_are_unique_and_found(database):
+    async with database.begin() as conn:
+        web = await access.create_project(conn, "web")
+        api = await access.create_project(conn, "api")
+    assert web.api_token.startswith("phc_") and web.api_token != api.api_token
+    async with database.connect() as conn:
+        assert (await access.project_by_token(conn, api.api_token)).id == api.id
+        assert await access.project_by_token(conn, "phc_unknown") is None
+        assert await access.project_by_token(conn, "phx_" + api.api_token[4:]) is None
