@@ -194,14 +194,12 @@ def _parse(source: bytes, deadline: _Deadline):
         deadline.check("parsing")
         return source[offset : offset + _CHUNK]
 
-    kinds = {name: set() for name in ("function", "context")}
-    for kind_id in range(language.node_kind_count):
-        name = language.node_kind_for_id(kind_id)
-        if language.node_kind_is_named(kind_id) and name in _CONTEXTS:
-            kinds["context"].add(kind_id)
-            if name in _FUNCTIONS:
-                kinds["function"].add(kind_id)
-    return tree_sitter.Parser(language).parse(read), kinds["function"], kinds["context"]
+    # Kind ids by name (a name may have several ids), compared as ints during the walk.
+    named = [(kind, language.node_kind_for_id(kind)) for kind in range(language.node_kind_count)
+             if language.node_kind_is_named(kind)]
+    functions = {kind for kind, name in named if name in _FUNCTIONS}
+    contexts = {kind for kind, name in named if name in _CONTEXTS}
+    return tree_sitter.Parser(language).parse(read), functions, contexts
 
 
 def _walk(tree, function_kinds: set, context_kinds: set, limits: Limits,
