@@ -152,8 +152,8 @@ def run_case(name: str, *, limit: int = DEFAULT_LIMIT, numpy_only: bool = False)
 
 def _child(name: str, limit: int, numpy_only: bool) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from symbols.container import ContainerError, unpack
     from symbols.sourcemaps import SourceMapError, decoder, parse_source_map
+    from symbols.symbol_sets.container import ContainerError, unpack
 
     if numpy_only:
         decoder.accelerator = None

@@ -3,9 +3,9 @@ import gzip
 import pytest
 import zstandard
 
-from symbols import container
-from symbols.container import BlobFormat, ContainerError
 from symbols.sourcemaps.limits import Limits
+from symbols.symbol_sets import container
+from symbols.symbol_sets.container import BlobFormat, ContainerError
 
 MAP = b'{"version":3,"sources":["a.js"],"names":[],"mappings":"AAAA"}'
 SOURCE = b"var a=1;\n//# sourceMappingURL=a.js.map\n"

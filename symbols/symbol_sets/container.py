@@ -22,7 +22,7 @@ from enum import Enum
 
 import zstandard
 
-from .sourcemaps.limits import DEFAULT_LIMITS, Limits
+from ..sourcemaps import DEFAULT_LIMITS, Limits
 
 MAGIC = b"posthog_error_tracking"
 SOURCE_AND_MAP = 2
