@@ -22,6 +22,7 @@ from .api.signing import Signer, load_signing_key
 from .config import Settings
 from .db import Database, migrate, open_database
 from .storage import BlobStore, open_blob_store
+from .web import setup_web
 
 # JSON bodies (bulk requests) are capped here; file uploads are streamed and capped by
 # settings.max_upload_bytes instead.
@@ -54,6 +55,7 @@ def create_app(
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
     setup_routes(app)
+    setup_web(app, load_signing_key(settings))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
