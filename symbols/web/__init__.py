@@ -4,6 +4,7 @@ small script for drag-and-drop uploads; no build step."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def setup_web(app: web.Application, secret: bytes) -> None:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["when"] = _when
+    # aiohttp-session 2.12 (the newest) keeps its values under str request keys.
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
     # Outermost first: the session is saved even on error pages; CSRF failures become one.
     app.middlewares.extend([session_middleware(session_storage(secret)), page_errors, csrf])
     for method, path, handler, name in _ROUTES:

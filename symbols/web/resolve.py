@@ -1,9 +1,10 @@
 """Resolve a trace: paste a Chrome/Firefox/Safari/Node stack trace, get it back resolved
 with source context, and the reason for each frame that does not resolve.
 
-Maps are picked as the API picks them (chunk id, then script URL). Choosing a release
-adds one more way: a frame's script file name is matched with the ``file`` recorded in
-each of the release's maps (what bundlers write), and that set's chunk id is used.
+Maps are picked as the API picks them (chunk id, then script URL). A pasted trace has
+no chunk ids, so choosing a release adds one more way: a frame's script file name is
+matched with the ``file`` recorded in each of the release's maps, and a release with a
+single map serves every script (one bundle); that set's chunk id is sent with the frame.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def _file_name(path: str | None) -> str | None:
 
 
 async def _release_chunk_ids(request: web.Request, here: Page, release_id: str) -> dict[str, str]:
-    """``{script file name: chunk id}`` of the release's processed maps."""
+    """``{script file name: chunk id}`` of the release's processed maps; ``{"": chunk id}``
+    as well when the release has one map only."""
     async with here.ctx.db.connect() as conn:
         found = await search_symbol_sets(conn, here.project.id, release_id=release_id, state="ok",
                                          limit=MAX_RELEASE_SETS)
@@ -47,6 +49,8 @@ async def _release_chunk_ids(request: web.Request, here: Page, release_id: str) 
         name = _file_name(loaded.source_map.file)
         if name:
             names.setdefault(name, symbol_set.ref)
+    if len(found.sets) == 1:
+        names[""] = found.sets[0].ref
     return names
 
 
@@ -110,7 +114,8 @@ async def resolve_page(request: web.Request) -> web.Response:
         parsed = trace.frames[i]
         frames.append(Frame(
             filename=parsed.filename, function=parsed.function, lineno=parsed.lineno,
-            colno=parsed.colno, chunk_id=chunk_ids.get(_file_name(parsed.filename) or ""),
+            colno=parsed.colno,
+            chunk_id=chunk_ids.get(_file_name(parsed.filename) or "") or chunk_ids.get(""),
             platform=parsed.platform,
         ))
     resolver = request.app[RESOLUTION].resolver
