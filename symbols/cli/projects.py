@@ -33,11 +33,11 @@ def create(name: str) -> None:
 
 @projects.command("list")
 def list_() -> None:
-    """List projects: id, created_at, name."""
+    """List projects: id, created_at, name, capture token (phc_..., for PostHog SDKs)."""
 
     async def work(db):
         async with db.connect() as conn:
             return await list_projects(conn)
 
     for project in asyncio.run(run_migrated(Settings.from_env().database_url, work)):
-        click.echo(f"{project.id}\t{project.created_at.isoformat()}\t{project.name}")
+        click.echo(f"{project.id}\t{project.created_at.isoformat()}\t{project.name}\t{project.api_token}")

@@ -35,7 +35,10 @@ async def _bootstrap(app: web.Application) -> None:
         click.echo(
             f"\nFirst start: created project {project.id} ({project.name!r}) and a personal API key\n"
             f"with scopes error_tracking:read,error_tracking:write. It is shown only once:\n\n"
-            f"    {secret}\n"
+            f"    {secret}\n\n"
+            f"PostHog SDKs capture exceptions with the project's public token (also shown by\n"
+            f"`symbols projects list`):\n\n"
+            f"    {project.api_token}\n"
         )
 
 

@@ -17,6 +17,8 @@ SCOPE_READ = "error_tracking:read"
 SCOPE_WRITE = "error_tracking:write"
 KNOWN_SCOPES = (SCOPE_READ, SCOPE_WRITE)
 KEY_PREFIX = "phx_"
+# Public project tokens, as PostHog's SDKs send them to capture.
+PROJECT_TOKEN_PREFIX = "phc_"
 # last_used_at is refreshed at most this often, so reads do not turn into writes.
 _LAST_USED_REFRESH = timedelta(minutes=5)
 
@@ -30,6 +32,7 @@ class Project:
     id: int
     name: str
     created_at: datetime
+    api_token: str
 
 
 @dataclass(frozen=True)
@@ -51,15 +54,33 @@ def generate_secret() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def generate_project_token() -> str:
+    return PROJECT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
 async def create_project(conn: AsyncConnection, name: str) -> Project:
-    now = utcnow()
-    result = await conn.execute(insert(projects).values(name=name, created_at=now).returning(projects.c.id))
-    return Project(id=int(result.scalar_one()), name=name, created_at=now)
+    now, token = utcnow(), generate_project_token()
+    result = await conn.execute(
+        insert(projects).values(name=name, created_at=now, api_token=token).returning(projects.c.id)
+    )
+    return Project(id=int(result.scalar_one()), name=name, created_at=now, api_token=token)
+
+
+def _project(row) -> Project:
+    return Project(id=row.id, name=row.name, created_at=row.created_at, api_token=row.api_token)
 
 
 async def list_projects(conn: AsyncConnection) -> list[Project]:
     rows = await conn.execute(select(projects).order_by(projects.c.id))
-    return [Project(id=r.id, name=r.name, created_at=r.created_at) for r in rows]
+    return [_project(r) for r in rows]
+
+
+async def project_by_token(conn: AsyncConnection, token: str) -> Project | None:
+    """The project whose public capture token is ``token`` (SDKs' ``api_key``/``token``)."""
+    if not token.startswith(PROJECT_TOKEN_PREFIX) or len(token) > 64:
+        return None
+    row = (await conn.execute(select(projects).where(projects.c.api_token == token))).first()
+    return _project(row) if row is not None else None
 
 
 async def count_projects(conn: AsyncConnection) -> int:

@@ -39,6 +39,7 @@ def test_projects_and_keys_lifecycle(env, tmp_path):
     assert run(env, "projects", "create", "web").stdout.strip() == "created project 1 (web)"
     [line] = run(env, "projects", "list").stdout.splitlines()
     assert line.split("\t")[::2] == ["1", "web"]
+    assert re.fullmatch(r"phc_[A-Za-z0-9_-]{43}", line.split("\t")[3])
 
     proc = run(env, "keys", "create", "--project", "7", ok=False)
     assert proc.returncode == 2 and "no project 7" in proc.stderr

@@ -97,3 +97,30 @@ async def test_release_hash_unique_and_failure_reason(database):
         valid, _ = await symbol_sets.list_symbol_sets(conn, project.id, status="valid")
     assert stored.release.metadata == {"git": 1} and stored.release.version == "1.0"
     assert count == 1 and invalid[0].id == set_id and valid == []
+
+
+async def test_migrations_create_exactly_the_declared_tables(database):
+    """tables.py and the migrations describe the same schema (alembic's comparison)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from symbols.db.tables import metadata
+
+    def diff(connection):
+        ctx = MigrationContext.configure(connection, opts={"compare_type": False})
+        return compare_metadata(ctx, metadata)
+
+    async with database.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []
+
+
+async def test_project_tokens_are_unique_and_found(database):
+    async with database.begin() as conn:
+        web = await access.create_project(conn, "web")
+        api = await access.create_project(conn, "api")
+    assert web.api_token.startswith("phc_") and web.api_token != api.api_token
+    async with database.connect() as conn:
+        assert (await access.project_by_token(conn, api.api_token)).id == api.id
+        assert await access.project_by_token(conn, "phc_unknown") is None
+        assert await access.project_by_token(conn, "phx_" + api.api_token[4:]) is None

@@ -1,0 +1,173 @@
+"""Stored events, resolved stack frames, and the frames that wait for a symbol set.
+
+Events are unique by (project, uuid): ``insert_events`` skips an event stored already and
+says which ones it stored, so a redelivered or retried event is neither stored nor counted
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .tables import events, frames_awaiting_symbols, stack_frames
+from .types import utcnow
+from .upsert import insert_ignoring_conflicts
+
+# Events a late symbol set can bring back for resolving, per (project, ref): more are not
+# recorded, so a flood of frames naming one missing map cannot grow the table unbounded.
+MAX_AWAITING_PER_REF = 1000
+
+
+@dataclass(frozen=True)
+class EventRow:
+    project_id: int
+    uuid: str
+    event: str
+    distinct_id: str
+    timestamp: datetime
+    properties: dict
+    person_id: str | None = None
+    elements_chain: str | None = None
+    issue_id: str | None = None
+
+
+async def stored_uuids(conn: AsyncConnection, project_id: int, uuids: Iterable[str]) -> set[str]:
+    wanted = list(set(uuids))
+    if not wanted:
+        return set()
+    rows = await conn.execute(
+        select(events.c.uuid).where(events.c.project_id == project_id, events.c.uuid.in_(wanted))
+    )
+    return {r.uuid for r in rows}
+
+
+async def insert_events(conn: AsyncConnection, rows: Sequence[EventRow]) -> set[tuple[int, str]]:
+    """Store ``rows``, skipping any stored already; the (project, uuid) of those stored."""
+    if not rows:
+        return set()
+    now = utcnow()
+    values = [
+        {
+            "project_id": r.project_id,
+            "uuid": r.uuid,
+            "event": r.event,
+            "distinct_id": r.distinct_id,
+            "person_id": r.person_id,
+            "timestamp": r.timestamp,
+            "properties": r.properties,
+            "elements_chain": r.elements_chain,
+            "issue_id": r.issue_id,
+            "created_at": now,
+        }
+        for r in rows
+    ]
+    statement = insert_ignoring_conflicts(conn, events).returning(events.c.project_id, events.c.uuid)
+    result = await conn.execute(statement, values)
+    return {(r.project_id, r.uuid) for r in result}
+
+
+async def upsert_stack_frames(conn: AsyncConnection, team_id: int, frames: Sequence[dict]) -> None:
+    """Keep each frame's newest resolution under its raw id (what batch_get serves).
+
+    ``frames`` are resolved frames with ``raw_id``; ``symbol_set_ref`` is the chunk id or
+    URL the frame named, kept so a late upload of that set finds it."""
+    if not frames:
+        return
+    now = utcnow()
+    unique = {f["raw_id"]: f for f in frames}
+    await conn.execute(
+        delete(stack_frames).where(
+            stack_frames.c.team_id == team_id, stack_frames.c.raw_id.in_(list(unique))
+        )
+    )
+    await conn.execute(
+        stack_frames.insert(),
+        [
+            {
+                "team_id": team_id,
+                "raw_id": raw_id,
+                "contents": frame,
+                "resolved": bool(frame.get("resolved")),
+                "context": frame.get("context"),
+                "symbol_set_ref": frame.get("symbol_set_ref"),
+                "created_at": now,
+            }
+            for raw_id, frame in unique.items()
+        ],
+    )
+
+
+async def stack_frames_by_raw_id(conn: AsyncConnection, team_id: int, raw_ids: Sequence[str]) -> list:
+    if not raw_ids:
+        return []
+    rows = await conn.execute(
+        select(stack_frames).where(stack_frames.c.team_id == team_id, stack_frames.c.raw_id.in_(list(raw_ids)))
+    )
+    return list(rows)
+
+
+async def await_symbols(conn: AsyncConnection, team_id: int, refs_by_event: dict[str, set[str]]) -> None:
+    """Remember events whose frames named a symbol set that was not uploaded yet."""
+    pairs = [(ref, event_uuid) for event_uuid, refs in refs_by_event.items() for ref in refs]
+    if not pairs:
+        return
+    counts: dict[str, int] = {}
+    for ref, _ in pairs:
+        counts[ref] = counts.get(ref, 0) + 1
+    full = await _full_refs(conn, team_id, list(counts))
+    now = utcnow()
+    rows = [
+        {"team_id": team_id, "ref": ref[:400], "event_uuid": event_uuid, "created_at": now}
+        for ref, event_uuid in pairs
+        if ref not in full
+    ]
+    if rows:
+        await conn.execute(insert_ignoring_conflicts(conn, frames_awaiting_symbols), rows)
+
+
+async def _full_refs(conn: AsyncConnection, team_id: int, refs: list[str]) -> set[str]:
+    rows = await conn.execute(
+        select(frames_awaiting_symbols.c.ref)
+        .where(frames_awaiting_symbols.c.team_id == team_id, frames_awaiting_symbols.c.ref.in_(refs))
+        .group_by(frames_awaiting_symbols.c.ref)
+        .having(func.count() >= MAX_AWAITING_PER_REF)
+    )
+    return {r.ref for r in rows}
+
+
+async def events_awaiting(conn: AsyncConnection, team_id: int, ref: str, *, limit: int = 500) -> list[str]:
+    rows = await conn.execute(
+        select(frames_awaiting_symbols.c.event_uuid)
+        .where(frames_awaiting_symbols.c.team_id == team_id, frames_awaiting_symbols.c.ref == ref)
+        .limit(limit)
+    )
+    return [r.event_uuid for r in rows]
+
+
+async def stop_awaiting(conn: AsyncConnection, team_id: int, ref: str, event_uuids: Sequence[str]) -> None:
+    if not event_uuids:
+        return
+    await conn.execute(
+        delete(frames_awaiting_symbols).where(
+            and_(
+                frames_awaiting_symbols.c.team_id == team_id,
+                frames_awaiting_symbols.c.ref == ref,
+                frames_awaiting_symbols.c.event_uuid.in_(list(event_uuids)),
+            )
+        )
+    )
+
+
+async def events_by_uuid(conn: AsyncConnection, project_id: int, uuids: Sequence[str]) -> list:
+    if not uuids:
+        return []
+    rows = await conn.execute(
+        select(events).where(events.c.project_id == project_id, events.c.uuid.in_(list(uuids)))
+    )
+    return list(rows)
+

@@ -1,0 +1,1 @@
+"""Error tracking: capture, the pipeline's stages, fingerprints, issues and rules."""

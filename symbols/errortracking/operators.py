@@ -1,0 +1,321 @@
+"""Value semantics of PostHog's property operators, each turned into a test built once.
+
+`build_test(operator, value)` validates a leaf's value and returns `test(x) -> bool` for one
+property value `x` (None when the property is missing or null). The meaning follows the HogQL
+that PostHog compiles a leaf to and the HogVM that runs it:
+
+- Equality (`exact`, `is_not`, `in`, `not_in`) coerces like HogVM: a number against a numeric
+  string compares as numbers, a bool against a number as 0/1, a string against a bool as
+  `s.lower() == "true"`; other mixed types are unequal; null equals only null. Filter values
+  `true`/`false` are compared as the strings "true"/"false" (PostHog does so for a property
+  with no Boolean definition, and we keep no definitions).
+- A missing value never matches, except for the negative operators (`is_not`, `not_in`,
+  `not_icontains`, `not_icontains_multi`, `not_regex`: `ifNull(not(...), 1)`) and
+  `is_not_set`, which do.
+- `icontains` is `toString(x) ILIKE '%v%'`: case-insensitive, with `%` and `_` in `v` acting
+  as LIKE wildcards as they do in PostHog. Several values use multiSearchAnyCaseInsensitive:
+  a plain substring test for any of them.
+- `regex` is an unanchored, case-sensitive RE2 search over `toString(x)` (use `(?i)`).
+- `gt`/`gte`/`lt`/`lte`/`min`/`max`/`between`: numbers when the filter value is numeric (a
+  property string is parsed, a bool never matches); otherwise strings compare as strings.
+- `is_date_*`: ISO 8601 dates or datetimes (naive ones are UTC) or Unix seconds, compared to
+  the second. Relative dates (`-7d`) are refused: a rule is compiled once, so "now" would
+  freeze at load time.
+- `semver_*`: `[v]MAJOR[.MINOR[.PATCH[.N]]][-pre|+build]`, missing parts are 0; a property
+  that is not a version never matches. Bounds of tilde, caret and wildcard as PostHog's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import re2
+
+Test = Callable[[Any], bool]
+
+MAX_PATTERN_MEMORY = 8 << 20  # bytes RE2 may use for one compiled pattern
+
+NEGATIVE = frozenset({"is_not", "not_in", "not_icontains", "not_icontains_multi", "not_regex"})
+# Operators whose several values form one test (a tuple or a needle list), as PostHog compiles
+# them; any other operator given several values is one leaf per value, OR-ed (AND-ed if negative).
+TUPLE_OPERATORS = frozenset({"exact", "is_not", "in", "not_in", "is_cleaned_path_exact"})
+MULTI_OPERATORS = frozenset({"icontains", "not_icontains", "icontains_multi",
+                             "not_icontains_multi"})
+RANGE_OPERATORS = frozenset({"between", "not_between"})
+UNSUPPORTED = {"flag_evaluates_to": "feature flags are not part of this service"}
+
+
+def to_string(x: Any) -> str:
+    """HogVM's toString for JSON values."""
+    if isinstance(x, str):
+        return x
+    if x is True:
+        return "true"
+    if x is False:
+        return "false"
+    if x is None:
+        return "null"
+    if isinstance(x, (int, float)):
+        return repr(x)
+    return json.dumps(x, ensure_ascii=False)
+
+
+def _number(x: Any) -> float | None:
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, (int, float)):
+        return float(x)
+    if isinstance(x, str):
+        try:
+            n = float(x)
+        except ValueError:
+            return None
+        return None if math.isnan(n) else n
+    return None
+
+
+def equals(a: Any, b: Any) -> bool:
+    """HogVM equality: same types compare directly, a few mixed pairs are coerced."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) and isinstance(b, bool):
+        return a == b
+    if isinstance(a, bool) or isinstance(b, bool):
+        flag, other = (a, b) if isinstance(a, bool) else (b, a)
+        if isinstance(other, str):
+            return (other.lower() == "true") == flag
+        if isinstance(other, (int, float)):
+            return float(flag) == other
+        return False
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, str) or isinstance(b, str):
+        text, other = (a, b) if isinstance(a, str) else (b, a)
+        n = _number(text)
+        return n is not None and isinstance(other, (int, float)) and n == other
+    return a == b
+
+
+def _ordering(op: str, bound: Any) -> Test:
+    """x <op> bound; numeric when the bound is numeric, else string against string."""
+    compare = {"gt": float.__gt__, "gte": float.__ge__, "lt": float.__lt__, "lte": float.__le__}
+    n = _number(bound)
+    if n is not None:
+        cmp = compare[op]
+
+        def numeric(x: Any) -> bool:
+            v = _number(x)
+            return v is not None and cmp(v, n)
+        return numeric
+    text = to_string(bound)
+    scmp = {"gt": str.__gt__, "gte": str.__ge__, "lt": str.__lt__, "lte": str.__le__}[op]
+    return lambda x: isinstance(x, str) and scmp(x, text)
+
+
+def compile_pattern(pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = MAX_PATTERN_MEMORY
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        raise ValueError(f"Invalid regular expression {pattern!r}: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    arg = exc.args[0] if exc.args else ""
+    return arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg)
+
+
+def _like(value: Any) -> Test:
+    """toString(x) ILIKE '%value%', with PostHog's unescaped `%` and `_` as wildcards."""
+    needle = to_string(value)
+    if "%" not in needle and "_" not in needle:
+        lowered = needle.lower()
+        return lambda x: x is not None and lowered in to_string(x).lower()
+    body = "".join(".*" if c == "%" else "." if c == "_" else re2.escape(c) for c in needle)
+    search = compile_pattern(f"(?is){body}").search
+    return lambda x: x is not None and search(to_string(x)) is not None
+
+
+def _multi_search(values: list[Any]) -> Test:
+    needles = tuple(to_string(v).lower() for v in values)
+
+    def test(x: Any) -> bool:
+        if x is None:
+            return False
+        hay = to_string(x).lower()
+        return any(n in hay for n in needles)
+    return test
+
+
+def _regex(pattern: Any) -> Test:
+    search = compile_pattern(to_string(pattern)).search
+    return lambda x: x is not None and search(to_string(x)) is not None
+
+
+def _date(value: Any, *, strict: bool) -> datetime | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC).replace(microsecond=0)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            if strict:
+                raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.") from None
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.replace(microsecond=0)
+    if strict:
+        raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.")
+    return None
+
+
+def _date_test(op: str, value: Any) -> Test:
+    bound = _date(value, strict=True)
+    cmp = {"is_date_exact": datetime.__eq__, "is_date_before": datetime.__lt__,
+           "is_date_after": datetime.__gt__}[op]
+
+    def test(x: Any) -> bool:
+        d = _date(x, strict=False)
+        return d is not None and cmp(d, bound)
+    return test
+
+
+def parse_semver(value: Any) -> tuple[int, int, int, int] | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text[:1] in ("v", "V"):
+        text = text[1:]
+    text = text.split("-", 1)[0].split("+", 1)[0]
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    nums = [int(p) for p in parts] + [0] * (4 - len(parts))
+    return nums[0], nums[1], nums[2], nums[3]
+
+
+def semver_bounds(op: str, value: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """[lower, upper) of `~v`, `^v` and `v.*`, as PostHog computes them."""
+    text = value.strip() if isinstance(value, str) else ""
+    if op == "semver_wildcard":
+        text = text.rstrip(".*")
+    v = parse_semver(text)
+    if v is None:
+        raise ValueError(f"{op} needs a version such as '1.2.3', not {value!r}.")
+    major, minor, patch, _ = v
+    given = len(text.split("-", 1)[0].split("+", 1)[0].split("."))
+    if op == "semver_tilde":
+        if given < 2:
+            return (major, 0, 0, 0), (major + 1, 0, 0, 0)
+        return (major, minor, patch, 0), (major, minor + 1, 0, 0)
+    if op == "semver_caret":
+        if major:
+            return (major, minor, patch, 0), (major + 1, 0, 0, 0)
+        if minor:
+            return (0, minor, patch, 0), (0, minor + 1, 0, 0)
+        return (0, 0, patch, 0), (0, 0, patch + 1, 0)
+    if given == 1:
+        return (major, 0, 0, 0), (major + 1, 0, 0, 0)
+    if given == 2:
+        return (major, minor, 0, 0), (major, minor + 1, 0, 0)
+    return (major, minor, patch, 0), (major, minor, patch + 1, 0)
+
+
+def _semver_test(op: str, value: Any) -> Test:
+    if op in ("semver_tilde", "semver_caret", "semver_wildcard"):
+        low, high = semver_bounds(op, value)
+
+        def in_range(x: Any) -> bool:
+            v = parse_semver(x)
+            return v is not None and low <= v < high
+        return in_range
+    bound = parse_semver(value)
+    if bound is None:
+        raise ValueError(f"{op} needs a version such as '1.2.3', not {value!r}.")
+    cmp = {"semver_eq": tuple.__eq__, "semver_neq": tuple.__ne__, "semver_gt": tuple.__gt__,
+           "semver_gte": tuple.__ge__, "semver_lt": tuple.__lt__, "semver_lte": tuple.__le__}[op]
+
+    def test(x: Any) -> bool:
+        v = parse_semver(x)
+        return v is not None and cmp(v, bound)
+    return test
+
+
+def _range(op: str, value: Any) -> Test:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"{op} needs a two-element array [min, max].")
+    low, high = (_number(v) for v in value)
+    if low is None or high is None:
+        raise ValueError(f"{op} needs numeric values.")
+    if low > high:
+        raise ValueError(f"{op} needs min to be less than or equal to max.")
+    if op == "between":
+        return lambda x: (v := _number(x)) is not None and low <= v <= high
+    return lambda x: (v := _number(x)) is not None and (v < low or v > high)
+
+
+def _scalar(value: Any) -> Any:
+    return "true" if value is True else "false" if value is False else value
+
+
+def build_test(op: str, value: Any) -> Test:
+    """The test of one leaf for one property value; raises ValueError on a bad leaf."""
+    if op in UNSUPPORTED:
+        raise ValueError(f"Unsupported operator {op!r}: {UNSUPPORTED[op]}.")
+    if op == "is_set":
+        return lambda x: x is not None
+    if op == "is_not_set":
+        return lambda x: x is None
+    if op in RANGE_OPERATORS:
+        return _range(op, value)
+    if isinstance(value, list) and op in MULTI_OPERATORS:
+        found = _multi_search(value)
+        return found if op in ("icontains", "icontains_multi") else _negate(found)
+    if op in ("icontains_multi", "not_icontains_multi"):
+        found = _multi_search([value])
+        return found if op == "icontains_multi" else _negate(found)
+    if isinstance(value, list) and op in TUPLE_OPERATORS:
+        options = tuple(_scalar(v) for v in value)
+
+        def member(x: Any) -> bool:
+            return any(equals(x, o) for o in options)
+        return member if op in ("exact", "in", "is_cleaned_path_exact") else _negate(member)
+    if isinstance(value, list):
+        raise TypeError("several values are split into leaves before build_test")
+    if op in ("in", "not_in"):
+        raise ValueError(f"{op} needs a list of values.")
+    if op in ("exact", "is_cleaned_path_exact", "is_not"):
+        target = _scalar(value)
+        same: Test = lambda x: equals(x, target)
+        return same if op != "is_not" else _negate(same)
+    if op in ("icontains", "not_icontains"):
+        like = _like(value)
+        return like if op == "icontains" else _negate(like)
+    if op in ("regex", "not_regex"):
+        matched = _regex(value)
+        return matched if op == "regex" else _negate(matched)
+    ordering = {"min": "gte", "max": "lte"}.get(op, op)
+    if ordering in ("gt", "gte", "lt", "lte"):
+        return _ordering(ordering, value)
+    if op.startswith("is_date_"):
+        return _date_test(op, value)
+    if op.startswith("semver_"):
+        return _semver_test(op, value)
+    raise ValueError(f"Unsupported operator {op!r}.")
+
+
+def _negate(test: Test) -> Test:
+    return lambda x: not test(x)

@@ -1,0 +1,70 @@
+"""Events stored once, stack frames kept by raw id, events awaiting a symbol set."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from symbols.db import access
+from symbols.db import events as store
+from symbols.db.tables import frames_awaiting_symbols
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+async def _project(db) -> int:
+    async with db.begin() as conn:
+        return (await access.create_project(conn, "web")).id
+
+
+def _row(project_id: int, event_uuid: str, **props) -> store.EventRow:
+    return store.EventRow(project_id, event_uuid, "$exception", "user-1", T0, {"$lib": "web", **props})
+
+
+async def test_an_event_is_stored_once(database):
+    team = await _project(database)
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    async with database.begin() as conn:
+        assert await store.insert_events(conn, [_row(team, a, n=1)]) == {(team, a)}
+    async with database.begin() as conn:
+        stored = await store.insert_events(conn, [_row(team, a, n=2), _row(team, b, n=3)])
+    assert stored == {(team, b)}
+    async with database.connect() as conn:
+        rows = await store.events_by_uuid(conn, team, [a, b])
+        assert await store.stored_uuids(conn, team, [a, b, str(uuid.uuid4())]) == {a, b}
+    assert {r.uuid: r.properties["n"] for r in rows} == {a: 1, b: 3}
+    assert all(r.timestamp == T0 for r in rows)
+
+
+async def test_stack_frames_keep_the_newest_resolution(database):
+    team = await _project(database)
+    unresolved = {"raw_id": "r1", "resolved": False, "symbol_set_ref": "chunk-1", "mangled_name": "t"}
+    resolved = {"raw_id": "r1", "resolved": True, "resolved_name": "main", "context": {"line": {"number": 3}}}
+    async with database.begin() as conn:
+        await store.upsert_stack_frames(conn, team, [unresolved])
+        await store.upsert_stack_frames(conn, team, [resolved, {"raw_id": "r2", "resolved": False}])
+    async with database.connect() as conn:
+        rows = {r.raw_id: r for r in await store.stack_frames_by_raw_id(conn, team, ["r1", "r2", "r3"])}
+    assert set(rows) == {"r1", "r2"}
+    assert rows["r1"].resolved and rows["r1"].contents["resolved_name"] == "main"
+    assert rows["r1"].context == {"line": {"number": 3}}
+
+
+async def test_awaiting_symbols_is_bounded_per_ref(database, monkeypatch):
+    monkeypatch.setattr(store, "MAX_AWAITING_PER_REF", 3)
+    team = await _project(database)
+    events = [str(uuid.uuid4()) for _ in range(5)]
+    async with database.begin() as conn:
+        await store.await_symbols(conn, team, {e: {"chunk-a"} for e in events[:3]})
+        await store.await_symbols(conn, team, {e: {"chunk-a", "chunk-b"} for e in events[3:]})
+    async with database.connect() as conn:
+        waiting_a = await store.events_awaiting(conn, team, "chunk-a")
+        waiting_b = await store.events_awaiting(conn, team, "chunk-b")
+    assert sorted(waiting_a) == sorted(events[:3]) and sorted(waiting_b) == sorted(events[3:])
+    async with database.begin() as conn:
+        await store.stop_awaiting(conn, team, "chunk-a", waiting_a)
+    async with database.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(frames_awaiting_symbols))).scalar_one()
+    assert count == 2
