@@ -35,10 +35,11 @@ def _secret(request: web.Request) -> str:
     return secret
 
 
-def _project_id(request: web.Request) -> int:
+def path_project_id(request: web.Request) -> int | None:
+    """The ``{project_id}`` of the path, or None when it is not a plausible id."""
     raw = request.match_info.get("project_id", "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise NotFound()
+        return None
     return int(raw)
 
 
@@ -52,8 +53,8 @@ async def authorize(request: web.Request, scope: str) -> int:
         raise NotAuthenticated("authentication_failed", "Invalid API key.")
     if scope not in key.scopes and not (scope == READ and WRITE in key.scopes):
         raise PermissionDenied("permission_denied", f"API key is missing the required scope '{scope}'.")
-    project_id = _project_id(request)
-    if project_id not in key.project_ids:
+    project_id = path_project_id(request)
+    if project_id is None or project_id not in key.project_ids:
         raise NotFound()
     if needs_last_used_refresh(key):
         async with ctx.db.begin() as conn:

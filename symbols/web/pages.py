@@ -9,6 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from ..api.auth import path_project_id
 from ..api.context import AppContext, context
 from ..db.access import Project
 from .session import CsrfFailed, Viewer, csrf_token, viewer
@@ -57,20 +58,13 @@ async def render(request: web.Request, template: str, values: dict, *, status: i
     return response
 
 
-def project_id(request: web.Request) -> int:
-    raw = request.match_info.get("project_id", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise not_found()
-    return int(raw)
-
-
 async def page(request: web.Request, *, write: bool = False) -> Page:
     """Sign-in redirect when nobody is signed in; 404 for another key's project."""
     ctx = context(request)
     who = await viewer(request, ctx.db)
     if who is None:
         raise web.HTTPSeeOther(request.app.router["web:sign_in"].url_for().with_query(next=request.path))
-    project = who.project(project_id(request))
+    project = who.project(path_project_id(request) or 0)
     if project is None:
         raise not_found()
     if write and not who.can_write:
