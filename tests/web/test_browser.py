@@ -45,6 +45,9 @@ async def test_sign_in_drop_upload_processed_failed_reason_resolve_and_sign_out(
         failed = page.locator("tr", has_text="0190a7c3-broken-map")
         await expect(failed.locator(".badge")).to_have_text("Failed", timeout=WAIT_MS)
         await expect(failed).to_contain_text("The file is not a valid source map")
+        await page.get_by_label("Search by chunk id, file name or release").fill("broken")
+        await expect(row).to_have_count(0)  # htmx swapped the results in, no reload
+        await page.wait_for_url("**/symbol-sets?q=broken*")
         await failed.get_by_role("link").click()
         await expect(page.get_by_role("heading", name="Why it failed")).to_be_visible()
         await expect(page.locator(".failure")).to_contain_text("the mappings string is damaged")
