@@ -43,7 +43,7 @@ def _state_condition(state: str):
 
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
+    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,17 @@ async def search_symbol_sets(
     if query:
         pattern = _like(query[:MAX_QUERY])
         conditions.append(or_(
-            func.lower(_c.ref).like(pattern, escape="\\"),
-            func.lower(releases.c.version).like(pattern, escape="\\"),
+            _c.ref.ilike(pattern, escape="\\"),
+            releases.c.version.ilike(pattern, escape="\\"),
             releases.c.hash_id == query,
         ))
     if state is not None:
         conditions.append(_state_condition(state))
     if release_id is not None:
         conditions.append(_c.release_id == release_id)
-    joined = symbol_sets.outerjoin(releases, releases.c.id == _c.release_id)
-    count = (await conn.execute(select(func.count()).select_from(joined).where(*conditions))).scalar_one()
+    # The release is only joined for counting when the text may match it.
+    counted = symbol_sets.outerjoin(releases, releases.c.id == _c.release_id) if query else symbol_sets
+    count = (await conn.execute(select(func.count()).select_from(counted).where(*conditions))).scalar_one()
     if after is not None:
         conditions.append(or_(
             _c.created_at < after.created_at, and_(_c.created_at == after.created_at, _c.id < after.id)
