@@ -1,4 +1,4 @@
-"""What every handler needs, built once by ``create_app`` and kept on the application."""
+"""What every handler needs, built once by ``symbols.app`` and kept on the application."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from aiohttp import web
 
 from ..config import Settings
 from ..db import Database
+from ..metrics import Metrics
+from ..resolve import Resolver
+from ..signing import Signer
 from ..storage import BlobStore
-from .metrics import Metrics
-from .signing import Signer
+from ..symbol_sets.links import Links
 
 
 @dataclass
@@ -21,11 +23,16 @@ class AppContext:
     store: BlobStore
     signer: Signer
     metrics: Metrics
+    resolver: Resolver
     tmp_dir: Path
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""
         return self.settings.public_url or str(request.url.origin())
+
+    @property
+    def links(self) -> Links:
+        return Links(self.settings, self.store, self.signer)
 
 
 CONTEXT = web.AppKey("symbols_context", AppContext)

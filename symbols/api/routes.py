@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
-from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
 _BASES = ("/api/projects/{project_id}/error_tracking", "/api/environments/{project_id}/error_tracking")
@@ -34,7 +34,6 @@ _API_ROUTES = [
 
 
 def setup_routes(app: web.Application) -> None:
-    resolve.setup(app)
     router = app.router
     for base in _BASES:
         for method, path, handler in _API_ROUTES:

@@ -127,7 +127,6 @@ def decode_capture(
     return _batch(data, _query_sent_at(query), now)
 
 
-
 def _query_sent_at(query: Mapping[str, str]) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(query["_"]) / 1000, UTC)

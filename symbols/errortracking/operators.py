@@ -23,6 +23,8 @@ that PostHog compiles a leaf to and the HogVM that runs it:
   freeze at load time.
 - `semver_*`: `[v]MAJOR[.MINOR[.PATCH[.N]]][-pre|+build]`, missing parts are 0; a property
   that is not a version never matches. Bounds of tilde, caret and wildcard as PostHog's.
+- `is_cleaned_path_exact` is `exact` (this service has no path-cleaning rules);
+  `flag_evaluates_to` is refused (no feature flags here).
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def _date(value: Any, *, strict: bool) -> datetime | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             if strict:
                 raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.") from None

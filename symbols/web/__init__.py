@@ -13,7 +13,14 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import session_middleware
 
+from ..config import Settings
+from ..db import Database
+from ..resolve import Resolver
+from ..signing import Signer
+from ..storage import BlobStore
+from ..symbol_sets.links import Links
 from . import resolve, sign_in, symbol_sets
+from .context import WEB, WebContext
 from .pages import page_errors
 from .session import WEB_ROUTE, csrf, session_storage
 
@@ -41,8 +48,18 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
-def setup_web(app: web.Application, secret: bytes) -> None:
+def setup_web(
+    app: web.Application,
+    *,
+    settings: Settings,
+    db: Database,
+    store: BlobStore,
+    resolver: Resolver,
+    signer: Signer,
+    secret: bytes,
+) -> None:
     """Templates, the session cookie (keyed from ``secret``), CSRF checks and the pages."""
+    app[WEB] = WebContext(settings, db, store, resolver, Links(settings, store, signer))
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(_HERE / "templates"),

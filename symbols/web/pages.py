@@ -9,9 +9,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from ..api.auth import path_project_id
-from ..api.context import AppContext, context
 from ..db.access import Project
+from ..db.types import parse_project_id
+from .context import WebContext, web_context
 from .session import CsrfFailed, Viewer, csrf_token, viewer
 
 # The navigation: (route name, label). Issues slot in here when error tracking lands.
@@ -38,7 +38,7 @@ def not_found() -> PageError:
 class Page:
     """The request's viewer and project, checked."""
 
-    ctx: AppContext
+    ctx: WebContext
     viewer: Viewer
     project: Project
 
@@ -60,11 +60,11 @@ async def render(request: web.Request, template: str, values: dict, *, status: i
 
 async def page(request: web.Request, *, write: bool = False) -> Page:
     """Sign-in redirect when nobody is signed in; 404 for another key's project."""
-    ctx = context(request)
+    ctx = web_context(request)
     who = await viewer(request, ctx.db)
     if who is None:
         raise web.HTTPSeeOther(request.app.router["web:sign_in"].url_for().with_query(next=request.path))
-    project = who.project(path_project_id(request) or 0)
+    project = who.project(parse_project_id(request.match_info.get("project_id", "")) or 0)
     if project is None:
         raise not_found()
     if write and not who.can_write:

@@ -13,16 +13,16 @@ from pathlib import PurePosixPath
 
 from aiohttp import web
 
-from ..api.resolve import MAX_FRAMES, RESOLUTION
+from ..buildtools.stacktrace import Trace, parse, script_path
 from ..db.releases import get_release, list_releases
 from ..db.symbol_set_search import search_symbol_sets
 from ..db.types import parse_uuid
 from ..resolve import Frame, ResolveFailure
-from ..stacktrace import Trace, parse, script_path
 from .pages import Page, page, render
 from .words import resolve_failure_words
 
 MAX_TRACE_CHARS = 64 * 1024
+MAX_FRAMES = 1000  # as the API's resolve route
 MAX_RELEASE_SETS = 200
 CONTEXT_LINES = 5
 
@@ -33,13 +33,13 @@ def _file_name(path: str | None) -> str | None:
     return PurePosixPath(script_path(path)).name or None
 
 
-async def _release_chunk_ids(request: web.Request, here: Page, release_id: str) -> dict[str, str]:
+async def _release_chunk_ids(here: Page, release_id: str) -> dict[str, str]:
     """``{script file name: chunk id}`` of the release's processed maps; ``{"": chunk id}``
     as well when the release has one map only."""
     async with here.ctx.db.connect() as conn:
         found = await search_symbol_sets(conn, here.project.id, release_id=release_id, state="ok",
                                          limit=MAX_RELEASE_SETS)
-    loader = request.app[RESOLUTION].loader
+    loader = here.ctx.resolver.loader
     names: dict[str, str] = {}
     for symbol_set in found.sets:
         try:
@@ -108,7 +108,7 @@ async def resolve_page(request: web.Request) -> web.Response:
             if await get_release(conn, here.project.id, release_id) is None:
                 release_id = None
         if release_id is not None:
-            chunk_ids = await _release_chunk_ids(request, here, release_id)
+            chunk_ids = await _release_chunk_ids(here, release_id)
     frames = []
     for i in sent:
         parsed = trace.frames[i]
@@ -118,8 +118,7 @@ async def resolve_page(request: web.Request) -> web.Response:
             chunk_id=chunk_ids.get(_file_name(parsed.filename) or "") or chunk_ids.get(""),
             platform=parsed.platform,
         ))
-    resolver = request.app[RESOLUTION].resolver
-    results = await resolver.resolve(here.project.id, frames, context_lines=CONTEXT_LINES, explain=True)
+    results = await here.ctx.resolver.resolve(here.project.id, frames, context_lines=CONTEXT_LINES, explain=True)
     values["lines"] = _view(trace, sent, results)
     done = sum(1 for r in results if r["resolved"])
     values["summary"] = f"Resolved {done} of {len(results)} frame{'s' if len(results) != 1 else ''}."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..api.context import context
 from ..db.access import SCOPE_READ, SCOPE_WRITE, find_api_key, hash_secret
 from . import session
+from .context import web_context
 from .pages import render
 
 _MAX_KEY = 256
@@ -20,7 +20,7 @@ def _next_path(raw: str | None) -> str | None:
 
 
 async def index(request: web.Request) -> web.Response:
-    who = await session.viewer(request, context(request).db)
+    who = await session.viewer(request, web_context(request).db)
     if who is None:
         raise web.HTTPSeeOther(request.app.router["web:sign_in"].url_for())
     if not who.projects:
@@ -44,7 +44,7 @@ async def sign_in(request: web.Request) -> web.Response:
     next_path = _next_path(str(form.get("next", "")))
     key = None
     if secret and len(secret) <= _MAX_KEY:
-        async with context(request).db.connect() as conn:
+        async with web_context(request).db.connect() as conn:
             key = await find_api_key(conn, secret)
     if key is None or not (key.scopes & {SCOPE_READ, SCOPE_WRITE}):
         error = ("This key is not valid (unknown or revoked)." if key is None

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..api.blobs import delete_blobs, download_url
-from ..api.parse import json_body, json_response
-from ..api.presigned_upload import finish_uploads, start_uploads
-from ..api.upload_plan import check_batch_size, parse_uploads
 from ..db.symbol_set_search import MAX_QUERY, STATES, Cursor, search_symbol_sets, state_of
-from ..db.symbol_sets import delete_symbol_sets, get_symbol_set
 from ..db.types import parse_uuid
+from ..errors import InvalidInput, Missing
+from ..symbol_sets import upload as uploads_
+from ..symbol_sets.manage import delete_many, get_one
+from ..symbol_sets.params import check_batch_size, parse_content_hashes, parse_uploads
 from .pages import Page, not_found, page, render
 from .words import STATE_WORDS, failure_words, size_words
 
@@ -65,11 +64,10 @@ async def _one(request: web.Request, here: Page):
     set_id = parse_uuid(request.match_info.get("set_id", ""))
     if set_id is None:
         raise not_found()
-    async with here.ctx.db.connect() as conn:
-        symbol_set = await get_symbol_set(conn, set_id, project_id=here.project.id)
-    if symbol_set is None:
-        raise not_found()
-    return symbol_set
+    try:
+        return await get_one(here.ctx.db, here.project.id, set_id)
+    except Missing:
+        raise not_found() from None
 
 
 async def detail_page(request: web.Request) -> web.Response:
@@ -84,7 +82,7 @@ async def download(request: web.Request) -> web.Response:
     symbol_set = await _one(request, here)
     if not symbol_set.storage_ptr or not symbol_set.uploaded_at:
         raise not_found()
-    raise web.HTTPSeeOther(await download_url(here.ctx, request, symbol_set))
+    raise web.HTTPSeeOther(await here.ctx.links.download_url(here.ctx.base_url(request), symbol_set))
 
 
 async def delete_form(request: web.Request) -> web.Response:
@@ -95,29 +93,38 @@ async def delete_form(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     here = await page(request, write=True)
     symbol_set = await _one(request, here)
-    await delete_blobs(here.ctx, [symbol_set.storage_ptr])
-    async with here.ctx.db.begin() as conn:
-        await delete_symbol_sets(conn, here.project.id, [symbol_set.id])
+    await delete_many(here.ctx.db, here.ctx.store, here.project.id, [symbol_set.id])
     url = request.app.router["web:symbol_sets"].url_for(project_id=str(here.project.id))
     raise web.HTTPSeeOther(url.with_query(deleted=symbol_set.ref[:200]))
 
 
+async def _json_body(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise InvalidInput("parse_error", "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("parse_error", "The body must be a JSON object.")
+    return body
+
+
 async def upload_start(request: web.Request) -> web.Response:
-    """``bulk_start_upload``'s body and answer, for the page's script."""
+    """``bulk_start_upload``'s body and answer, for the page's script (same rules)."""
     here = await page(request, write=True)
-    uploads = parse_uploads(await json_body(request))
-    id_map = await start_uploads(here.ctx, request, here.project.id, uploads)
-    return json_response({"id_map": id_map}, status=201)
+    uploads = parse_uploads(await _json_body(request))
+    id_map = await here.ctx.links.start_uploads(here.ctx.db, here.ctx.base_url(request), here.project.id, uploads)
+    return web.json_response({"id_map": id_map}, status=201)
 
 
 async def upload_finish(request: web.Request) -> web.Response:
     """``bulk_finish_upload``'s body: ``{"content_hashes": {symbol_set_id: sha512hex}}``."""
     here = await page(request, write=True)
-    content_hashes = (await json_body(request)).get("content_hashes")
+    content_hashes = (await _json_body(request)).get("content_hashes")
     if not isinstance(content_hashes, dict) or not content_hashes:
-        return json_response({"type": "validation_error", "code": "content_hash_required",
-                              "detail": "content_hashes must be a non-empty object.",
-                              "attr": "content_hashes"}, status=400)
+        raise InvalidInput("content_hash_required", "content_hashes must be a non-empty object.",
+                           "content_hashes")
     check_batch_size(len(content_hashes), "content_hashes")
-    await finish_uploads(here.ctx, here.project.id, content_hashes)
-    return json_response({"success": True}, status=201)
+    await uploads_.finish(here.ctx.db, here.ctx.store, here.project.id,
+                          parse_content_hashes(content_hashes),
+                          max_bytes=here.ctx.settings.max_upload_bytes)
+    return web.json_response({"success": True}, status=201)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..indexing import parse_failure
+from ..symbol_sets.failures import parse_failure
 
 STATE_WORDS = {
     "ok": ("Ready", "The map is processed: frames of this script resolve."),

@@ -4,9 +4,8 @@ import pytest
 
 from symbols.sourcemaps import decoder as decoder_module
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
-TC39 = TESTDATA / "tc39-source-map-tests"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "js"
+# Vendored from tc39/source-map-tests (BSD licence in its LICENSE.md, commit in UPSTREAM_COMMIT.txt).
+TC39 = Path(__file__).resolve().parents[1] / "fixtures" / "tc39-source-map-tests"
 
 
 class _Bundle:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from symbols import inject
+from symbols.buildtools import inject
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -20,7 +20,6 @@ from symbols.db import Database
 from symbols.db.access import KNOWN_SCOPES, SCOPE_READ, create_api_key, create_project
 from symbols.storage import BlobStore, LocalBlobStore
 from tests.databases import open_test_database
-from workers.embedded import embedded_worker
 
 COOKIE = "symbols_session"
 
@@ -102,7 +101,7 @@ async def site(request, tmp_path: Path) -> Site:
         _, key = await create_api_key(conn, label="ci", scopes=list(KNOWN_SCOPES), project_ids=[one.id])
         _, read_key = await create_api_key(conn, label="viewer", scopes=[SCOPE_READ], project_ids=[one.id])
         _, other = await create_api_key(conn, label="blog", scopes=list(KNOWN_SCOPES), project_ids=[two.id])
-    app = create_app(settings, db=db, blob_store=store, background=[embedded_worker])
+    app = create_app(settings, db=db, blob_store=store, embedded_worker=True)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield Site(client, db, store, one.id, two.id, key, read_key, other)

@@ -21,7 +21,6 @@ from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
 from symbols.db.releases import create_release
 from symbols.db.symbol_sets import insert_symbol_set, update_symbol_set
 from tests.web.browser import BROKEN_MAP, NODE_TRACE, chromium, drop_files, injected_build
-from workers.embedded import embedded_worker
 
 OUT = Path(__file__).parents[2] / "docs" / "screenshots"
 LAPTOP = {"width": 1280, "height": 800}
@@ -36,7 +35,7 @@ async def _serve(work: Path):
         shop = await create_project(conn, "Shop")
         await create_project(conn, "Blog")
         _, key = await create_api_key(conn, label="alice", scopes=list(KNOWN_SCOPES), project_ids=[1, 2])
-    runner = web.AppRunner(create_app(settings, db=db, background=[embedded_worker]))
+    runner = web.AppRunner(create_app(settings, db=db, embedded_worker=True))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

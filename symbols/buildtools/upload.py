@@ -1,0 +1,259 @@
+"""Upload injected script/map pairs as symbol sets, over the API (``client.py``).
+
+Per batch of pairs: build one PostHog v2 zstd container per pair (``container.pack``),
+hash it (SHA-512 hex), ``bulk_start_upload``; the sets missing from the answer's
+``id_map`` are unchanged on the server and skipped. The others are POSTed to their
+presigned URLs concurrently, then ``bulk_finish_upload`` records the ones that arrived.
+A set whose POST failed is never finished, so the server keeps nothing half-recorded
+for it and the next run uploads it again.
+
+Failures that concern the whole run (host, key, project) raise; failures of a set or a
+batch are counted in the summary and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..symbol_sets import container
+from . import inject
+from .client import (
+    AuthenticationFailed,
+    ClientError,
+    ConnectionFailed,
+    MissingScope,
+    NotOurApi,
+    ProjectNotFound,
+    SymbolsClient,
+)
+
+# Errors that no other set of this run would escape: stop at once.
+FATAL = (AuthenticationFailed, MissingScope, ProjectNotFound, ConnectionFailed, NotOurApi)
+
+
+class NothingToUpload(ClientError):
+    """No injected pair under the directory."""
+
+
+class Progress(Protocol):
+    def begin(self, files: int, size: int) -> None: ...
+    def advance(self, files: int, size: int) -> None: ...
+    def end(self) -> None: ...
+
+
+class _NoProgress:
+    def begin(self, files: int, size: int) -> None:
+        pass
+
+    def advance(self, files: int, size: int) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
+@dataclass
+class Failure:
+    script: Path
+    chunk_id: str
+    reason: str
+
+
+@dataclass
+class UploadSummary:
+    uploaded: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    # Scripts with a map that is not injected yet, or that could not be read as a pair.
+    not_injected: list[Path] = field(default_factory=list)
+    problems: list[inject.Problem] = field(default_factory=list)
+    deleted_maps: list[Path] = field(default_factory=list)
+    release_id: str | None = None
+    uploaded_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass
+class _Item:
+    pair: inject.Pair
+    disk_size: int
+    data: bytes = b""
+    content_hash: str = ""
+
+
+def _build(pair: inject.Pair) -> _Item:
+    script = pair.script.read_bytes()
+    source_map = pair.map.read_bytes()
+    data = container.pack(source_map, script)
+    return _Item(pair, len(script) + len(source_map), data, hashlib.sha512(data).hexdigest())
+
+
+def _disk_size(pair: inject.Pair) -> int:
+    return pair.script.stat().st_size + pair.map.stat().st_size
+
+
+async def upload_directory(
+    client: SymbolsClient,
+    directory: Path,
+    *,
+    release: tuple[str, str] | None = None,
+    concurrency: int = 8,
+    batch_size: int = 50,
+    delete_after: bool = False,
+    progress: Progress | None = None,
+) -> UploadSummary:
+    progress = progress or _NoProgress()
+    scan = inject.scan(directory)
+    summary = UploadSummary(problems=list(scan.problems))
+    pairs = []
+    for pair in scan.pairs:
+        if pair.state is inject.PairState.INJECTED:
+            # The texts were only needed to classify; the upload reads the files again.
+            pair.script_text, pair.map_doc = "", {}
+            pairs.append(pair)
+        else:
+            summary.not_injected.append(pair.script)
+    if not pairs:
+        found = f"{len(scan.pairs)} script/map pair(s), none injected" if scan.pairs else "no script/map pairs"
+        raise NothingToUpload(
+            f"nothing to upload in {directory}: {found}; "
+            f"run `symbols sourcemap inject --directory {directory}` first"
+        )
+
+    await client.check_access()
+    release_id = None
+    if release is not None:
+        release_id = str((await client.ensure_release(*release))["id"])
+        summary.release_id = release_id
+
+    sizes = {id(p): _disk_size(p) for p in pairs}
+    progress.begin(len(pairs), sum(sizes.values()))
+    seen: dict[str, tuple[str, Path]] = {}
+    loop = asyncio.get_running_loop()
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    try:
+        for start in range(0, len(pairs), max(1, batch_size)):
+            batch = pairs[start:start + batch_size]
+            items = await asyncio.gather(*(loop.run_in_executor(None, _build, p) for p in batch))
+            todo = _dedupe(items, seen, summary, progress, Path(directory))
+            if todo:
+                await _upload_batch(client, todo, release_id, semaphore, summary, progress)
+    except FATAL as exc:
+        exc.summary = summary  # what was done before the run stopped, for the report
+        raise
+    finally:
+        progress.end()
+
+    if delete_after:
+        done = set(summary.uploaded) | set(summary.unchanged)
+        for pair in pairs:
+            if pair.script in done:
+                try:
+                    pair.map.unlink()
+                    summary.deleted_maps.append(pair.map)
+                except FileNotFoundError:
+                    pass
+    return summary
+
+
+def _dedupe(items: list[_Item], seen: dict[str, tuple[str, Path]], summary: UploadSummary,
+            progress: Progress, directory: Path) -> list[_Item]:
+    """Items whose chunk id is new in this run. Two identical scripts share a content id:
+    the same content is uploaded once; different content under one id is a failure."""
+    todo = []
+    for item in items:
+        chunk_id = item.pair.chunk_id
+        if chunk_id in seen:
+            first_hash, first_script = seen[chunk_id]
+            if first_hash == item.content_hash:
+                summary.unchanged.append(item.pair.script)
+            else:
+                summary.failed.append(Failure(
+                    item.pair.script, chunk_id,
+                    f"chunk id {chunk_id} is also used by {_relative(first_script, directory)} "
+                    "with different content",
+                ))
+            progress.advance(1, item.disk_size)
+            continue
+        seen[chunk_id] = (item.content_hash, item.pair.script)
+        todo.append(item)
+    return todo
+
+
+def _relative(path: Path, directory: Path) -> str:
+    try:
+        return path.relative_to(directory).as_posix()
+    except ValueError:
+        return str(path)
+
+
+async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: str | None,
+                        semaphore: asyncio.Semaphore, summary: UploadSummary,
+                        progress: Progress) -> None:
+    request = []
+    for item in items:
+        entry = {"chunk_id": item.pair.chunk_id, "content_hash": item.content_hash}
+        if release_id is not None:
+            entry["release_id"] = release_id
+        request.append(entry)
+    try:
+        targets = await client.bulk_start_upload(request)
+    except FATAL:
+        raise
+    except ClientError as exc:
+        for item in items:
+            summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, f"start upload: {exc}"))
+            progress.advance(1, item.disk_size)
+        return
+
+    async def post(item: _Item) -> tuple[_Item, str | None]:
+        target = targets[item.pair.chunk_id]
+        async with semaphore:
+            try:
+                await client.upload_presigned(target.presigned, item.data, filename=item.pair.chunk_id)
+            except ClientError as exc:
+                return item, str(exc)
+        return item, None
+
+    posted = []
+    for item in items:
+        if item.pair.chunk_id not in targets:
+            summary.unchanged.append(item.pair.script)
+            progress.advance(1, item.disk_size)
+        else:
+            posted.append(item)
+    finished: dict[str, str] = {}
+    arrived: list[_Item] = []
+    for coro in asyncio.as_completed([post(i) for i in posted]):
+        item, error = await coro
+        if error is None:
+            finished[targets[item.pair.chunk_id].symbol_set_id] = item.content_hash
+            arrived.append(item)
+        else:
+            summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, error))
+            progress.advance(1, item.disk_size)
+    if not finished:
+        return
+    try:
+        await client.bulk_finish_upload(finished)
+    except FATAL:
+        raise
+    except ClientError as exc:
+        for item in arrived:
+            summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, f"finish upload: {exc}"))
+            progress.advance(1, item.disk_size)
+        return
+    for item in arrived:
+        summary.uploaded.append(item.pair.script)
+        summary.uploaded_bytes += len(item.data)
+        progress.advance(1, item.disk_size)
+
+
+__all__ = ["Failure", "NothingToUpload", "Progress", "UploadSummary", "upload_directory"]

@@ -1,0 +1,83 @@
+"""Job handlers: ``kind`` -> coroutine ``handler(deps, job)``.
+
+A handler returns normally when the job is finished, including when the input was bad
+and that fault has been recorded (a symbol set's ``failure_reason``): bad input is
+never retried; the handler then returns ``FAILED_INPUT`` (the run's outcome in
+metrics), else None. It raises ``Retry`` (or anything else) for infrastructure faults
+(blob store or database unavailable, a crashed index process), which are retried with
+backoff and end ``dead`` after the job's ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from ..db import PROCESS_SYMBOL_SET, Database
+from ..db.queue import Job
+from ..db.symbol_sets import get_symbol_set
+from ..storage import BlobStore
+from ..symbol_sets import processing
+from ..symbol_sets.failures import BuildFailure
+from ..symbol_sets.pool import IndexBuilder
+
+log = logging.getLogger("workers.handlers")
+
+
+# What a handler returns when the job is finished but its input could not be used.
+FAILED_INPUT = "failed_input"
+
+
+class Retry(Exception):
+    """A transient fault: run the job again later."""
+
+
+@dataclass
+class Deps:
+    """What handlers use; built by ``symbols.app`` for a worker process or the service."""
+
+    db: Database
+    store: BlobStore
+    builder: IndexBuilder
+
+
+Handler = Callable[[Deps, Job], Awaitable[str | None]]
+
+
+async def process_symbol_set(deps: Deps, job: Job) -> str | None:
+    """Read the blob, build and store its index, record the outcome on the set."""
+    set_id = job.payload.get("symbol_set_id")
+    if not isinstance(set_id, str):
+        log.warning("job %s has no symbol_set_id; nothing to do", job.id)
+        return
+    async with deps.db.connect() as conn:
+        symbol_set = await get_symbol_set(conn, set_id)
+    if symbol_set is None or symbol_set.storage_ptr is None or symbol_set.content_hash is None:
+        log.info("symbol set %s is gone or not uploaded; nothing to do", set_id)
+        return
+    ptr = symbol_set.storage_ptr
+    outcome = await build_and_store(deps, set_id, ptr)
+    if outcome is None:
+        log.info("symbol set %s processed", set_id, extra={"symbol_set_id": set_id, "job_id": job.id})
+        return None
+    log.info(
+        "symbol set %s failed: %s",
+        set_id,
+        outcome.failure_reason(),
+        extra={"symbol_set_id": set_id, "job_id": job.id},
+    )
+    return FAILED_INPUT
+
+
+async def build_and_store(deps: Deps, set_id: str, storage_ptr: str) -> BuildFailure | None:
+    """``symbol_sets.processing.build_and_store`` with transient faults turned into Retry."""
+    try:
+        return await processing.build_and_store(deps.db, deps.store, deps.builder, set_id, storage_ptr)
+    except processing.StorageUnavailable as exc:
+        raise Retry(str(exc)) from exc
+
+
+HANDLERS: dict[str, Handler] = {PROCESS_SYMBOL_SET: process_symbol_set}
+
+__all__ = ["FAILED_INPUT", "HANDLERS", "Deps", "Handler", "Retry", "build_and_store", "process_symbol_set"]
