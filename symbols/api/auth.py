@@ -16,6 +16,7 @@ from ..db.access import (
     needs_last_used_refresh,
     touch_api_key,
 )
+from ..db.types import parse_project_id
 from .context import context
 from .errors import NotAuthenticated, NotFound, PermissionDenied
 
@@ -35,13 +36,6 @@ def _secret(request: web.Request) -> str:
     return secret
 
 
-def _project_id(request: web.Request) -> int:
-    raw = request.match_info.get("project_id", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise NotFound()
-    return int(raw)
-
-
 async def authorize(request: web.Request, scope: str) -> int:
     """The project id of the request's path, once the key may use it with ``scope``."""
     ctx = context(request)
@@ -52,8 +46,8 @@ async def authorize(request: web.Request, scope: str) -> int:
         raise NotAuthenticated("authentication_failed", "Invalid API key.")
     if scope not in key.scopes and not (scope == READ and WRITE in key.scopes):
         raise PermissionDenied("permission_denied", f"API key is missing the required scope '{scope}'.")
-    project_id = _project_id(request)
-    if project_id not in key.project_ids:
+    project_id = parse_project_id(request.match_info.get("project_id", ""))
+    if project_id is None or project_id not in key.project_ids:
         raise NotFound()
     if needs_last_used_refresh(key):
         async with ctx.db.begin() as conn:

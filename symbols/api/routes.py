@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
-from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
 _BASES = ("/api/projects/{project_id}/error_tracking", "/api/environments/{project_id}/error_tracking")
