@@ -177,6 +177,17 @@ async def assign_if_unassigned(conn: AsyncConnection, issue_id: str, assignee: A
     return result.first() is not None
 
 
+async def issue_summaries(conn: AsyncConnection, issue_ids: Iterable[str]) -> dict[str, dict]:
+    """``{"status", "name", "description"}`` of each issue (what assignment rules see)."""
+    ids = list(set(issue_ids))
+    if not ids:
+        return {}
+    rows = await conn.execute(
+        select(issues.c.id, issues.c.status, issues.c.name, issues.c.description).where(issues.c.id.in_(ids))
+    )
+    return {r.id: {"status": r.status, "name": r.name, "description": r.description} for r in rows}
+
+
 async def issue_statuses(conn: AsyncConnection, issue_ids: Iterable[str]) -> dict[str, str]:
     ids = list(set(issue_ids))
     if not ids:
@@ -194,6 +205,7 @@ __all__ = [
     "Occurrences",
     "assign_if_unassigned",
     "issue_statuses",
+    "issue_summaries",
     "link_fingerprints",
     "record_occurrences",
 ]
