@@ -20,4 +20,5 @@ bench:
 	$(BIN)/python -m bench
 
 lint:
-	$(BIN)/ruff check symbols workers tests bench
+	$(BIN)/ruff check symbols tests bench
+	$(BIN)/lint-imports

@@ -31,15 +31,16 @@ import numpy as np
 from aiohttp import web
 
 from bench.fetch import MAPS, fetch_map
-from symbols.api.resolve import RESOLUTION
+from symbols.api import CONTEXT
 from symbols.app import create_app
 from symbols.config import Settings
-from symbols.container import pack
 from symbols.db import migrate, open_database
 from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
-from symbols.indexing import IndexBuilder, load_index
+from symbols.sourcemaps import load_index
 from symbols.storage import LocalBlobStore
-from workers import Deps, Worker
+from symbols.symbol_sets.container import pack
+from symbols.symbol_sets.pool import IndexBuilder
+from symbols.workers import Deps, Worker
 
 
 class Service:
@@ -119,7 +120,7 @@ async def run(args: argparse.Namespace) -> dict:
 
 async def _measure(service: Service, blob: bytes, args) -> dict:
     results: dict = {}
-    resolution = service.app[RESOLUTION]
+    resolution = service.app[CONTEXT].resolver.loader
 
     # Warm the index process pool so neither figure pays for starting it.
     await resolution.builder.build(pack(b'{"version":3,"sources":[],"names":[],"mappings":""}', b""))

@@ -2,8 +2,8 @@ import gzip
 
 import pytest
 
-from symbols import container
-from symbols.container import BlobFormat, ContainerError
+from symbols.symbol_sets import container
+from symbols.symbol_sets.container import BlobFormat, ContainerError
 
 MAP = b'{"version":3,"sources":["a.js"],"names":[],"mappings":"AAAA"}'
 SOURCE = b"var a=1;\n//# sourceMappingURL=a.js.map\n"

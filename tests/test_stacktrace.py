@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from symbols.stacktrace import GECKO, V8, Frame, parse, parse_line, script_path
+from symbols.buildtools.stacktrace import GECKO, V8, FrameLine, parse, parse_line, script_path
 from tests.cli.node_helpers import NODE, needs_node, run_script
 
 DIST = Path(__file__).resolve().parent / "fixtures" / "build" / "dist"
@@ -260,6 +260,6 @@ def test_script_path(filename: str, path: str) -> None:
 
 def test_frame_is_frozen() -> None:
     frame = parse_line("    at a (/x.js:1:2)")
-    assert isinstance(frame, Frame)
+    assert isinstance(frame, FrameLine)
     with pytest.raises(AttributeError):
         frame.lineno = 3  # type: ignore[misc]

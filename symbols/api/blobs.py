@@ -1,13 +1,11 @@
-"""Blob operations the handlers need: storing, removing, and URLs to move bytes.
+"""URLs to move a symbol set's bytes: presigned POST targets and download links.
 
 URLs come from the store itself (S3 presigned POST/GET) or, for the local store and
-with ``settings.upload_proxy``, point at this service with an HMAC-signed token.
+with ``settings.upload_proxy``, point at this service with an HMAC-signed token. Both
+expire after ``settings.presign_expiry_seconds`` (``SYMBOLS_PRESIGN_EXPIRY_SECONDS``).
 """
 
 from __future__ import annotations
-
-import logging
-from collections.abc import Iterable
 
 from aiohttp import web
 from yarl import URL
@@ -15,31 +13,8 @@ from yarl import URL
 from ..db.symbol_sets import SymbolSet
 from .context import AppContext
 
-log = logging.getLogger(__name__)
-
 UPLOAD_PATH = "/uploads/"
 DOWNLOAD_PATH = "/downloads/"
-DOWNLOAD_EXPIRY_SECONDS = 3600
-
-
-def blob_and_index_keys(ptrs: Iterable[str | None]) -> list[str]:
-    return [key for ptr in ptrs if ptr for key in (ptr, f"{ptr}.index")]
-
-
-async def delete_blobs(ctx: AppContext, ptrs: Iterable[str | None]) -> None:
-    """Remove blobs and their indexes; raises BlobStoreUnavailable."""
-    keys = blob_and_index_keys(ptrs)
-    if keys:
-        await ctx.store.delete_many(keys)
-
-
-async def discard_blobs(ctx: AppContext, ptrs: Iterable[str | None]) -> None:
-    """Best-effort cleanup after the fact: failures are logged, never raised."""
-    ptrs = list(ptrs)
-    try:
-        await delete_blobs(ctx, ptrs)
-    except Exception:
-        log.exception("could not remove blobs %s", list(ptrs))
 
 
 async def upload_target(ctx: AppContext, request: web.Request, key: str) -> dict:
@@ -55,9 +30,10 @@ async def upload_target(ctx: AppContext, request: web.Request, key: str) -> dict
 
 async def download_url(ctx: AppContext, request: web.Request, symbol_set: SymbolSet) -> str:
     key = symbol_set.storage_ptr
+    expiry = ctx.settings.presign_expiry_seconds
     if not ctx.settings.upload_proxy:
-        url = await ctx.store.presigned_get_url(key, DOWNLOAD_EXPIRY_SECONDS)
+        url = await ctx.store.presigned_get_url(key, expiry)
         if url is not None:
             return url
-    token = ctx.signer.sign({"get": key}, DOWNLOAD_EXPIRY_SECONDS)
+    token = ctx.signer.sign({"get": key}, expiry)
     return str(URL(ctx.base_url(request) + DOWNLOAD_PATH).with_query(token=token))

@@ -1,4 +1,4 @@
-"""What every handler needs, built once by ``create_app`` and kept on the application."""
+"""What every handler needs, built once by ``symbols.app`` and kept on the application."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from aiohttp import web
 
 from ..config import Settings
 from ..db import Database
+from ..metrics import Metrics
+from ..resolve import Resolver
 from ..storage import BlobStore
-from .metrics import Metrics
 from .signing import Signer
 
 
@@ -21,6 +22,7 @@ class AppContext:
     store: BlobStore
     signer: Signer
     metrics: Metrics
+    resolver: Resolver
     tmp_dir: Path
 
     def base_url(self, request: web.Request) -> str:

@@ -1,10 +1,13 @@
 """Errors a client can cause, each with its status, type and stable code.
 
-Handlers raise these; ``middleware.errors`` turns them (and aiohttp's own HTTP errors,
-blob store and database outages) into the body ``{type, code, detail, attr}``.
+Handlers raise these; ``middleware.errors`` turns them (and the domain's typed errors,
+aiohttp's own HTTP errors, blob store and database outages) into the body
+``{type, code, detail, attr}``.
 """
 
 from __future__ import annotations
+
+from ..errors import DomainError, Missing, TooLarge
 
 
 class ApiError(Exception):
@@ -57,3 +60,12 @@ class PayloadTooLarge(ApiError):
 class ServiceUnavailable(ApiError):
     status = 503
     type = "server_error"
+
+
+def from_domain(exc: DomainError) -> ApiError:
+    """The API error for a domain package's typed error (the only place they meet)."""
+    if isinstance(exc, Missing):
+        return NotFound(exc.detail)
+    if isinstance(exc, TooLarge):
+        return PayloadTooLarge(exc.code, exc.detail, exc.attr)
+    return ValidationError(exc.code, exc.detail, exc.attr)

@@ -7,9 +7,9 @@ import asyncio
 import logging
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..db import DatabaseUnavailable
+from ..metrics import metrics_response
 from ..storage import BlobStoreError
 from .context import context
 from .parse import json_response
@@ -39,5 +39,4 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = await context(request).metrics.scrape()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return await metrics_response(context(request).metrics)

@@ -7,12 +7,12 @@ import logging
 import time
 
 from aiohttp import web
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ..db import DatabaseUnavailable
+from ..db import DatabaseUnavailable, WriteConflict
+from ..errors import DomainError
 from ..storage import BlobStoreUnavailable
 from .context import context
-from .errors import ApiError, Conflict, ServiceUnavailable
+from .errors import ApiError, Conflict, ServiceUnavailable, from_domain
 from .parse import json_response
 
 access_log = logging.getLogger("symbols.access")
@@ -75,6 +75,9 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     except ApiError as exc:
         return json_response(exc.body(), exc.status)
+    except DomainError as exc:
+        err = from_domain(exc)
+        return json_response(err.body(), err.status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -83,10 +86,10 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         log.warning("blob store unavailable: %s", exc)
         err = ServiceUnavailable("storage_unavailable", "The blob store is unavailable; try again later.")
         return json_response(err.body(), err.status)
-    except IntegrityError:
+    except WriteConflict:
         err = Conflict("conflict", "A concurrent request changed the same data; try again.")
         return json_response(err.body(), err.status)
-    except (DBAPIError, DatabaseUnavailable) as exc:
+    except DatabaseUnavailable as exc:
         log.warning("database unavailable: %s", exc)
         err = ServiceUnavailable("database_unavailable", "The database is unavailable; try again later.")
         return json_response(err.body(), err.status)

@@ -12,37 +12,16 @@ from typing import Any
 
 from aiohttp import web
 
-from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, Frame, Resolution, frame_from_json
+from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, Frame, frame_from_json
 from .auth import READ, authorize
-from .context import CONTEXT
+from .context import context
 from .errors import PayloadTooLarge, ValidationError
 from .parse import boolean, json_body, json_response
 
 MAX_FRAMES = 1000
 MAX_STRING = 8192
 
-RESOLUTION = web.AppKey("symbols_resolution", Resolution)
-
 _STRING_FIELDS = ("platform", "filename", "function", "chunk_id")
-
-
-def setup(app: web.Application) -> None:
-    """Build the app's Resolution (index cache, loader, index process pool) and close it
-    at shutdown. The process pool starts on first use."""
-    ctx = app[CONTEXT]
-    app[RESOLUTION] = Resolution.create(
-        db=ctx.db,
-        store=ctx.store,
-        cache_bytes=ctx.settings.cache_bytes,
-        index_processes=ctx.settings.index_processes,
-        metrics=ctx.metrics,
-    )
-
-    async def close(app: web.Application):
-        yield
-        app[RESOLUTION].close()
-
-    app.cleanup_ctx.append(close)
 
 
 def _invalid(detail: str, attr: str) -> ValidationError:
@@ -113,7 +92,7 @@ async def resolve_frames(request: web.Request) -> web.Response:
     explain = boolean(body.get("explain"), "explain")
     if ("frames" in body) == ("exception_list" in body):
         raise _invalid("Send either frames or exception_list.", "frames")
-    resolver = request.app[RESOLUTION].resolver
+    resolver = context(request).resolver
 
     if "frames" in body:
         raw = _frame_list(body["frames"], "frames")

@@ -34,7 +34,6 @@ _API_ROUTES = [
 
 
 def setup_routes(app: web.Application) -> None:
-    resolve.setup(app)
     router = app.router
     for base in _BASES:
         for method, path, handler in _API_ROUTES:

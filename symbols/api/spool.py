@@ -9,24 +9,16 @@ import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import BodyPartReader
 
+from ..symbol_sets.upload import SpooledFile
 from .errors import PayloadTooLarge
 
-# Bytes kept from the start of the file, enough for symbols.container.sniff.
+# Bytes kept from the start of the file, enough for symbols.symbol_sets.container.sniff.
 HEAD_BYTES = 64
 _WRITE_BATCH = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Spooled:
-    path: Path
-    size: int
-    sha512: str
-    head: bytes
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:
@@ -34,7 +26,7 @@ def too_large(max_bytes: int) -> PayloadTooLarge:
 
 
 @contextlib.asynccontextmanager
-async def spool_part(part: BodyPartReader, *, max_bytes: int, tmp_dir: Path) -> AsyncIterator[Spooled]:
+async def spool_part(part: BodyPartReader, *, max_bytes: int, tmp_dir: Path) -> AsyncIterator[SpooledFile]:
     """The part saved to a temporary file (removed when the block exits)."""
     fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
     path = Path(name)
@@ -57,7 +49,7 @@ async def spool_part(part: BodyPartReader, *, max_bytes: int, tmp_dir: Path) -> 
                     pending.clear()
             if pending:
                 await asyncio.to_thread(out.write, bytes(pending))
-        yield Spooled(path=path, size=size, sha512=digest.hexdigest(), head=head)
+        yield SpooledFile(path=path, size=size, sha512=digest.hexdigest(), head=head)
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

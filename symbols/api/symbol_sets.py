@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy.exc import IntegrityError
 
-from ..db.symbol_sets import (
-    ORDERINGS,
-    STATUSES,
-    delete_symbol_sets,
-    get_symbol_set,
-    get_symbol_set_by_ref,
-    get_symbol_sets,
-    list_symbol_sets,
-    update_symbol_set,
-)
+from ..db.symbol_sets import ORDERINGS, STATUSES, list_symbol_sets
 from ..db.types import parse_uuid
+from ..symbol_sets.manage import change, delete_many, get_one
 from .auth import READ, WRITE, authorize
-from .blobs import delete_blobs, download_url
+from .blobs import download_url
 from .context import context
-from .direct_upload import check_release_exists
 from .errors import NotFound, ValidationError
 from .parse import json_body, json_response, page_params, paginated, path_uuid, text
 from .serializers import symbol_set_json
-from .upload_plan import MAX_REF_LENGTH, check_batch_size, release_param
+from .upload_params import MAX_REF_LENGTH, check_batch_size, release_param
 
 
 async def list_sets(request: web.Request) -> web.Response:
@@ -50,12 +40,7 @@ async def list_sets(request: web.Request) -> web.Response:
 
 async def _get(request: web.Request, scope: str):
     project_id = await authorize(request, scope)
-    set_id = path_uuid(request)
-    async with context(request).db.connect() as conn:
-        symbol_set = await get_symbol_set(conn, set_id, project_id=project_id)
-    if symbol_set is None:
-        raise NotFound()
-    return project_id, symbol_set
+    return project_id, await get_one(context(request).db, project_id, path_uuid(request))
 
 
 async def retrieve(request: web.Request) -> web.Response:
@@ -72,19 +57,7 @@ async def update(request: web.Request) -> web.Response:
         changes["ref"] = text(body["ref"], "ref", max_length=MAX_REF_LENGTH)
     if "release_id" in body:
         changes["release_id"] = release_param(body["release_id"])
-    ctx = context(request)
-    if changes:
-        try:
-            async with ctx.db.begin() as conn:
-                await check_release_exists(conn, project_id, changes.get("release_id"))
-                other = await get_symbol_set_by_ref(conn, project_id, changes.get("ref", symbol_set.ref))
-                if other is not None and other.id != symbol_set.id:
-                    raise ValidationError("ref_in_use", "Another symbol set of this project has that ref.", "ref")
-                await update_symbol_set(conn, symbol_set.id, **changes)
-        except IntegrityError:  # a concurrent update took the ref
-            raise ValidationError("ref_in_use", "Another symbol set of this project has that ref.", "ref") from None
-    async with ctx.db.connect() as conn:
-        symbol_set = await get_symbol_set(conn, symbol_set.id, project_id=project_id)
+    symbol_set = await change(context(request).db, project_id, symbol_set, changes)
     return json_response(symbol_set_json(symbol_set))
 
 
@@ -92,9 +65,7 @@ async def destroy(request: web.Request) -> web.Response:
     """Blob and index go first: if the store is down nothing changes (503)."""
     project_id, symbol_set = await _get(request, WRITE)
     ctx = context(request)
-    await delete_blobs(ctx, [symbol_set.storage_ptr])
-    async with ctx.db.begin() as conn:
-        await delete_symbol_sets(conn, project_id, [symbol_set.id])
+    await delete_many(ctx.db, ctx.store, project_id, [symbol_set.id])
     return web.Response(status=204)
 
 
@@ -108,12 +79,7 @@ async def bulk_delete(request: web.Request) -> web.Response:
     if None in parsed:
         raise ValidationError("invalid_input", "ids must be UUIDs.", "ids")
     ctx = context(request)
-    async with ctx.db.connect() as conn:
-        sets = await get_symbol_sets(conn, project_id, parsed)
-    await delete_blobs(ctx, [s.storage_ptr for s in sets])
-    async with ctx.db.begin() as conn:
-        deleted = await delete_symbol_sets(conn, project_id, [s.id for s in sets])
-    return json_response({"deleted": deleted})
+    return json_response({"deleted": await delete_many(ctx.db, ctx.store, project_id, parsed)})
 
 
 async def download(request: web.Request) -> web.Response:

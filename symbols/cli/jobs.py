@@ -9,6 +9,7 @@ import click
 
 from ..config import Settings
 from ..db.migrate import run_migrated
+from ..db.queue import get_job, list_jobs, queue_stats, retry_job
 from ..db.tables import JOB_STATES
 
 LIST_COLUMNS = ("id", "kind", "state", "attempts", "run_after", "payload", "last_error")
@@ -29,8 +30,6 @@ def jobs() -> None:
 def list_(state: str | None, limit: int) -> None:
     """Newest first, tab-separated under a header line: id, kind, state, attempts/max,
     run after, payload, last error."""
-    from workers.queue import list_jobs
-
     async def work(db):
         return await list_jobs(db, state=state, limit=limit)
 
@@ -56,8 +55,6 @@ def list_(state: str | None, limit: int) -> None:
 def stats(max_age: float) -> None:
     """Jobs by state and how long the oldest due queued job has waited. Exits 1 when a
     job is dead or that wait exceeds --max-age (a cron or CI health check)."""
-    from workers.queue import queue_stats
-
     result = _run(queue_stats)
     for state in JOB_STATES:
         click.echo(f"{state}\t{result.counts.get(state, 0)}")
@@ -79,8 +76,6 @@ def stats(max_age: float) -> None:
 @click.argument("job_id", type=int)
 def retry(job_id: int) -> None:
     """Queue a dead (or done) job again now, with a fresh set of attempts."""
-    from workers.queue import get_job, retry_job
-
     async def work(db):
         if await retry_job(db, job_id):
             return "ok"

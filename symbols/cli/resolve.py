@@ -1,6 +1,6 @@
 """`symbols resolve`: a stack trace as text in, the same trace with original positions out.
 
-Parsing is in symbols.stacktrace, the HTTP call in symbols.client; this module reads the
+Parsing is in symbols.buildtools.stacktrace, the HTTP call in symbols.buildtools.client; this module reads the
 input, finds chunk ids in a build folder, and prints.
 """
 
@@ -14,7 +14,7 @@ from typing import TextIO
 import click
 import orjson
 
-from symbols.stacktrace import Frame, Trace, parse, script_path
+from symbols.buildtools.stacktrace import FrameLine, Trace, parse, script_path
 
 _TAIL_BYTES = 16384  # the trailing //# comments are near the end of a script
 
@@ -27,10 +27,10 @@ class ChunkIds:
 
     @classmethod
     def scan(cls, directory: Path) -> ChunkIds:
-        from symbols.inject import _scripts, trailing_comments
+        from symbols.buildtools.inject.pairing import scripts, trailing_comments
 
         found = {}
-        for script in _scripts(directory):
+        for script in scripts(directory):
             try:
                 with script.open("rb") as handle:
                     size = handle.seek(0, os.SEEK_END)
@@ -59,7 +59,7 @@ class ChunkIds:
         return next(iter(ids)) if best and len(ids) == 1 else None
 
 
-def request_frame(frame: Frame, chunk_id: str | None) -> dict:
+def request_frame(frame: FrameLine, chunk_id: str | None) -> dict:
     """The API's shape of a parsed frame."""
     item: dict = {"platform": frame.platform, "filename": frame.filename,
                   "lineno": frame.lineno, "colno": frame.colno}
@@ -142,7 +142,7 @@ def resolve(trace_file: TextIO, directory: Path | None, host: str | None, projec
     """
     import asyncio
 
-    from symbols.client import ClientError, SymbolsClient
+    from symbols.buildtools.client import ClientError, SymbolsClient
     from symbols.config import ClientSettings
 
     settings = ClientSettings.from_env().with_overrides(host=host, project=project, token=token)

@@ -8,22 +8,12 @@ import click
 from aiohttp import web
 
 from ..api import CONTEXT
-from ..app import BackgroundService, create_app
+from ..app import create_app
 from ..config import Settings
 from ..db.access import bootstrap
 from ..logging import configure_logging
 
 log = logging.getLogger("symbols.serve")
-
-
-def background_services(settings: Settings) -> list[BackgroundService]:
-    """Services run inside the server process: the embedded job worker, unless
-    ``SYMBOLS_EMBEDDED_WORKER=0`` (then run ``symbols worker`` separately)."""
-    if not settings.embedded_worker:
-        return []
-    from workers.embedded import embedded_worker
-
-    return [embedded_worker]
 
 
 async def _bootstrap(app: web.Application) -> None:
@@ -51,7 +41,7 @@ def serve(host: str | None, port: int | None) -> None:
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = settings.with_overrides(**overrides)
     configure_logging(settings.log_level)
-    app = create_app(settings, background=background_services(settings))
+    app = create_app(settings, embedded_worker=settings.embedded_worker)
     if settings.bootstrap:
         app.on_startup.append(_bootstrap)
 

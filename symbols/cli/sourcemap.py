@@ -44,7 +44,7 @@ def lookup(map_file: Path, line: int, column: int, minified: Path | None) -> Non
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 
-# --- inject and upload: the build-pipeline commands (work in symbols.inject, .upload) ----
+# --- inject and upload: the build-pipeline commands (work in symbols.buildtools) ----
 
 
 def _shown(directory: Path, path: Path) -> str:
@@ -72,7 +72,7 @@ def inject(directory: Path, dry_run: bool, verbose: bool) -> None:
     debugId is reused, else the id is a UUIDv5 of the script). Exits with status 1 if a
     pair could not be handled (those are reported and left untouched).
     """
-    from symbols import inject as injection
+    from symbols.buildtools import inject as injection
 
     try:
         found = injection.scan(directory)
@@ -180,9 +180,9 @@ def upload(directory: Path, host: str | None, project: str | None, token: str | 
     """
     import asyncio
 
-    from symbols.client import ClientError, SymbolsClient
+    from symbols.buildtools.client import ClientError, SymbolsClient
+    from symbols.buildtools.upload import upload_directory
     from symbols.config import ClientSettings
-    from symbols.upload import upload_directory
 
     settings = ClientSettings.from_env().with_overrides(host=host, project=project, token=token)
     if not settings.project:

@@ -3,6 +3,10 @@
 ``db.begin()`` is a write transaction, ``db.connect()`` a read-only one. On SQLite a
 write transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy
 timeout instead of failing when a read lock is upgraded; WAL lets readers proceed.
+
+Both turn sqlalchemy's errors into this package's own: ``WriteConflict`` (a constraint
+refused the write) and ``DatabaseUnavailable`` (any other driver error), so nothing
+above ``db`` needs to know sqlalchemy.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..config import ConfigError, normalize_database_url
@@ -23,6 +27,20 @@ _SQLITE_BUSY_MS = 10_000
 
 class DatabaseUnavailable(Exception):
     """The database did not answer; the operation may succeed later."""
+
+
+class WriteConflict(Exception):
+    """A unique or foreign key constraint refused a write (often a concurrent request)."""
+
+
+@contextlib.asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        raise WriteConflict(str(exc.orig or exc)) from exc
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(str(exc.orig or exc)) from exc
 
 
 class Database:
@@ -42,13 +60,13 @@ class Database:
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction, committed when the block exits without an error."""
-        async with self._writer.begin() as conn:
+        async with _translated(), self._writer.begin() as conn:
             yield conn
 
     @contextlib.asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads (its transaction is rolled back at the end)."""
-        async with self.engine.connect() as conn:
+        async with _translated(), self.engine.connect() as conn:
             yield conn
 
     async def check(self) -> None:

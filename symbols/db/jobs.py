@@ -1,4 +1,4 @@
-"""Enqueueing background jobs. Claiming and running them is the worker's (``workers/``)."""
+"""Enqueueing background jobs. Claiming them is ``queue.py``'s, running them the worker's."""
 
 from __future__ import annotations
 

@@ -38,16 +38,6 @@ class SymbolSet:
     release: Release | None = None
     processed_at: datetime | None = None
 
-    @property
-    def index_key(self) -> str | None:
-        """Where the worker stores the lookup index built from the blob."""
-        return f"{self.storage_ptr}.index" if self.storage_ptr else None
-
-
-def blob_key(project_id: int) -> str:
-    """A fresh storage key for a symbol set blob of ``project_id``."""
-    return f"symbolsets/{project_id}/{new_uuid()}"
-
 
 _release_cols = [c.label(f"rel_{c.name}") for c in releases.c]
 

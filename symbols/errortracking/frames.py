@@ -48,7 +48,7 @@ def normalise_frame(raw: Any) -> dict[str, Any] | None:
 def _position(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 11:
         value = int(value)
     return value if isinstance(value, int) and 0 < value < 2**32 else None
 

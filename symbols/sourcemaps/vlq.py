@@ -219,6 +219,25 @@ def encode_value(value: int) -> str:
             return bytes(digits).decode("ascii")
 
 
+def decode_value(text: str, start: int = 0) -> tuple[int, int]:
+    """The one value whose digits start at ``text[start]``, and the offset after them
+    (for tools that edit a `mappings` string in place). Raises InvalidVlqError."""
+    rest = 0
+    for i in range(start, min(len(text), start + _SIGNIFICANT_DIGITS)):
+        digit = BASE64_ALPHABET.find(text[i].encode()) if text[i].isascii() else -1
+        if digit < 0:
+            raise InvalidVlqError(f"invalid character {text[i]!r} at offset {i}")
+        rest |= (digit & _PAYLOAD) << (5 * (i - start))
+        if not digit & _CONTINUATION:
+            if rest == 1:
+                return MIN_VALUE, i + 1
+            value = -(rest >> 1) if rest & 1 else rest >> 1
+            if not MIN_VALUE <= value <= MAX_VALUE:
+                break
+            return value, i + 1
+    raise InvalidVlqError(f"truncated or oversized value at offset {start}")
+
+
 def encode_mappings(lines: Iterable[Sequence[Sequence[int]]]) -> str:
     """Encode absolute segments, one list per generated line, as a `mappings` string.
 
@@ -241,4 +260,13 @@ def encode_mappings(lines: Iterable[Sequence[Sequence[int]]]) -> str:
     return ";".join(encoded_lines)
 
 
-__all__ = ["COMMA", "PADDING", "SEMICOLON", "VlqStream", "decode_stream", "encode_mappings", "encode_value"]
+__all__ = [
+    "COMMA",
+    "PADDING",
+    "SEMICOLON",
+    "VlqStream",
+    "decode_stream",
+    "decode_value",
+    "encode_mappings",
+    "encode_value",
+]

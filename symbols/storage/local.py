@@ -8,9 +8,7 @@ I/O runs in a small thread pool so the event loop never waits on the disk.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-import os
 import shutil
 import stat
 import tempfile
@@ -19,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from ..files import atomic_write
 from .base import (
     BlobInfo,
     BlobNotFound,
@@ -57,19 +56,7 @@ class LocalBlobStore:
             raise BlobStoreUnavailable(f"cannot create blob directory {self.root}: {exc}") from exc
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    fill(out)
-                    out.flush()
-                    # The database row written after this must never point at a blob
-                    # that a crash could lose.
-                    os.fsync(out.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
+            atomic_write(target, fill)
         except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
             # "a/b" stored as a file and "a/b/c" requested (or the reverse): S3 allows
             # both, a directory cannot.

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from symbols.app import create_app
 from symbols.config import Settings
-from symbols.container import pack
 from symbols.db import Database
 from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
 from symbols.db.tables import jobs
 from symbols.storage import BlobStore, LocalBlobStore, open_blob_store
+from symbols.symbol_sets.container import pack
 from tests.databases import open_test_database
 
 SOURCE_MAP = b'{"version":3,"sources":["src/app.ts"],"names":["hello"],"mappings":"AAAA,SAASA"}'

@@ -12,12 +12,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from symbols.api import CONTEXT
-from symbols.api.resolve import RESOLUTION
 from symbols.db import open_database
 from symbols.db.tables import jobs
 from symbols.db.types import utcnow
+from symbols.workers import Deps, Worker
 from tests.api.conftest import BLOBS
-from workers import Deps, Worker
 
 BAD_MAP = b'{"version":3,"sources":[],"names":[],"mappings":"!"}'
 RUN = "symbols_job_runs_total"
@@ -43,7 +42,7 @@ async def run_worker(api) -> dict:
     """A burst of the worker wired like the embedded one: the app's builder and metrics."""
     app = api.client.app
     worker = Worker(
-        Deps(api.db, api.store, app[RESOLUTION].builder), poll_seconds=0.05, metrics=app[CONTEXT].metrics
+        Deps(api.db, api.store, app[CONTEXT].resolver.loader.builder), poll_seconds=0.05, metrics=app[CONTEXT].metrics
     )
     return dict(await worker.run_burst())
 
@@ -108,7 +107,7 @@ async def test_jobs_worker_runs_and_resolution_are_counted(api_factory, db_kind)
     assert value(first, "symbols_index_cache_misses_total") == 2
     assert value(first, "symbols_index_cache_hits_total") == 0
     assert value(first, "symbols_index_cache_entries") == 2
-    cache = api.client.app[RESOLUTION].cache
+    cache = api.client.app[CONTEXT].resolver.loader.cache
     assert value(first, "symbols_index_cache_bytes") == cache.bytes > 0
     assert value(first, "symbols_index_cache_max_bytes") == api.settings.cache_bytes
 
@@ -143,7 +142,7 @@ async def test_evictions_when_the_cache_holds_one_index(api_factory):
     probe = await api_factory()
     await probe.upload("a", BLOBS["raw_json"])
     await resolve(probe, [frame(chunk_id="a")])
-    one_index = probe.client.app[RESOLUTION].cache.bytes
+    one_index = probe.client.app[CONTEXT].resolver.loader.cache.bytes
     api = await api_factory(cache_bytes=one_index + one_index // 2)
     await api.upload("a", BLOBS["raw_json"])
     await api.upload("b", BLOBS["gzip"])
@@ -176,7 +175,7 @@ async def test_oldest_due_queued_job_age(api_factory, db_kind):
 async def test_a_database_fault_leaves_job_series_out_not_a_500(api, caplog):
     await api.upload("a", BLOBS["raw_json"])
     assert value(await scrape(api), "symbols_jobs", state="queued") == 1
-    from workers.queue import queue_stats
+    from symbols.db.queue import queue_stats
 
     dead = open_database("postgresql://postgres@127.0.0.1:9/nowhere")  # nothing listens there
     metrics = api.client.app[CONTEXT].metrics

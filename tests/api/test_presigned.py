@@ -166,7 +166,7 @@ async def test_finish_codes(api_factory):
     # an object over the limit (as a store without policy checks would accept) is deleted with its row
     await api.store.put_bytes(big["presigned_url"]["fields"]["key"], b"x" * 1001)
     status, resp = await finish(api, {big["symbol_set_id"]: "h"})
-    assert (status, resp["code"]) == (400, "file_too_large")
+    assert (status, resp["code"]) == (413, "file_too_large")  # as the direct path answers
     assert await api.store.head(big["presigned_url"]["fields"]["key"]) is None
     status, _ = await api.call("GET", f"symbol_sets/{big['symbol_set_id']}/")
     assert status == 404
@@ -203,3 +203,25 @@ async def test_single_start_and_finish_upload(api):
 async def test_routes_without_trailing_slash(api, path):
     status, body = await api.call("POST", f"symbol_sets/{path}", json={"symbol_sets": [{"chunk_id": "x"}]})
     assert status == 201 and "x" in body["id_map"]
+
+
+@pytest.mark.parametrize("store_kind", ["local", "s3"])
+async def test_download_links_follow_presign_expiry(api_factory, store_kind):
+    """SYMBOLS_PRESIGN_EXPIRY_SECONDS sets how long a download link works (both stores)."""
+    import time
+    from urllib.parse import parse_qs, urlsplit
+
+    api = await api_factory("sqlite", store_kind, presign_expiry_seconds=1234)
+    status, body = await api.upload("expiring", BLOBS["raw_json"])
+    assert status == 201, body
+    before = int(time.time())
+    status, download = await api.call("GET", f"symbol_sets/{body['symbol_set_id']}/download/")
+    assert status == 200
+    query = parse_qs(urlsplit(download["url"]).query)
+    if store_kind == "local":
+        payload = Signer(b"test-secret").verify(query["token"][0])
+        assert before + 1234 <= payload["exp"] <= int(time.time()) + 1234
+    else:
+        assert query["X-Amz-Expires"] == ["1234"]
+    status, fetched = await api.fetch(download["url"])
+    assert (status, fetched) == (200, BLOBS["raw_json"])

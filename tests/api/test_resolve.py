@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from symbols.container import pack
-from symbols.indexing import IndexBuilder
+from symbols.symbol_sets.container import pack
+from symbols.symbol_sets.pool import IndexBuilder
+from symbols.workers import Deps, Worker
 from tests.cli.node_helpers import map_positions, needs_node, run_script
-from workers import Deps, Worker
 
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 APP_URL = "https://cdn.example.com/assets/app.js"

@@ -11,11 +11,11 @@ import orjson
 import pytest
 from sqlalchemy import update
 
-from symbols.container import MAGIC, pack
 from symbols.db.tables import symbol_sets
 from symbols.db.types import utcnow
-from symbols.indexing import index_key
 from symbols.resolve import IndexCache, LoadedIndex
+from symbols.symbol_sets.blobs import index_key
+from symbols.symbol_sets.container import MAGIC, pack
 from tests.api.test_resolve import process_jobs, resolve
 
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"

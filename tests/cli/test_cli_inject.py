@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from symbols import inject as inj
+from symbols.buildtools import inject as inj
 from symbols.cli import main
 
 from .conftest import snapshot

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from symbols import client as c
+from symbols.buildtools import client as c
 from symbols.config import ClientSettings
 
 FAST = c.RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
@@ -69,7 +69,7 @@ async def test_retries_429_and_5xx_then_succeeds(flaky) -> None:
         targets = await api.bulk_start_upload([{"chunk_id": "a", "content_hash": "h"}])
     assert calls["start"] == 3
     assert calls["auth"] == ["Bearer phx_key"] * 3
-    assert targets == {"a": c.UploadTarget("s-a", c.PresignedPost("http://x/up", {"key": "k", "n": "1"}))}
+    assert targets == {"a": c.UploadTarget("s-a", c.PresignedForm("http://x/up", {"key": "k", "n": "1"}))}
 
 
 async def test_gives_up_after_the_attempts_with_a_readable_error() -> None:
@@ -98,7 +98,7 @@ async def test_gives_up_after_the_attempts_with_a_readable_error() -> None:
         (404, ("invalid_request", "not_found", "Not found."),
          c.ProjectNotFound, "project '7' was not found on {host}, or this key cannot see it"),
         (400, ("validation_error", "content_hash_mismatch", "content differs"),
-         c.ApiError, "content differs [content_hash_mismatch]"),
+         c.ServiceError, "content differs [content_hash_mismatch]"),
     ],
 )
 async def test_error_bodies_become_typed_one_line_errors(status, body, kind, message) -> None:
@@ -211,7 +211,7 @@ async def test_presigned_post_sends_fields_then_file_without_the_key() -> None:
     server = await serve({"POST /bucket": upload})
     try:
         async with c.SymbolsClient(host_of(server), "7", "secret", retry=FAST) as api:
-            target = c.PresignedPost(f"{host_of(server)}/bucket", {"key": "a/b", "policy": "p"})
+            target = c.PresignedForm(f"{host_of(server)}/bucket", {"key": "a/b", "policy": "p"})
             await api.upload_presigned(target, b"\x00blob", filename="chunk")
     finally:
         await server.close()
@@ -232,7 +232,7 @@ async def test_presigned_post_refusal_is_not_retried() -> None:
     try:
         async with c.SymbolsClient(host_of(server), "7", "k", retry=FAST) as api:
             with pytest.raises(c.UploadFailed, match="HTTP 400 EntityTooLarge$") as info:
-                await api.upload_presigned(c.PresignedPost(f"{host_of(server)}/bucket", {}), b"x")
+                await api.upload_presigned(c.PresignedForm(f"{host_of(server)}/bucket", {}), b"x")
     finally:
         await server.close()
     assert len(attempts) == 1 and info.value.status == 400

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbols import inject as inj
-from symbols.inject import PairState
+from symbols import files
+from symbols.buildtools import inject as inj
+from symbols.buildtools.inject import PairState
+from symbols.sourcemaps.vlq import encode_value
 
 from .conftest import snapshot
 from .node_helpers import frames_in, map_positions, needs_node, run_script
@@ -219,7 +221,7 @@ def test_failed_write_leaves_original_and_no_temp_file(build_dir: Path, monkeypa
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(inj.os, "replace", broken_replace)  # a fault we cannot otherwise cause
+    monkeypatch.setattr(files.os, "replace", broken_replace)  # a fault we cannot otherwise cause
     with pytest.raises(OSError):
         inj.inject(pair)
     assert snapshot(build_dir) == before
@@ -235,7 +237,7 @@ def test_map_is_completed_after_crash_between_writes(build_dir: Path, tmp_path: 
 
     pair = next(p for p in inj.scan(build_dir).pairs if p.script.name == "rollup.cjs")
     new_text, _ = inj.plan(pair)
-    inj.atomic_write(pair.script, new_text.encode())
+    inj.write_file(pair.script, new_text.encode())
     again = next(p for p in inj.scan(build_dir).pairs if p.script.name == "rollup.cjs")
     assert again.state is PairState.MAP_PENDING
     outcome = inj.inject(again)
@@ -303,10 +305,10 @@ def _encode(segments: list[tuple[int, int, tuple[int, ...]]]) -> str:
         col = 0
         parts = []
         for _, c, rest in lines.get(line_no, []):
-            part = inj._vlq_encode(c - col)
+            part = encode_value(c - col)
             col = c
             for i, v in enumerate(rest):
-                part += inj._vlq_encode(v - state[i])
+                part += encode_value(v - state[i])
                 state[i] = v
             parts.append(part)
         out.append(",".join(parts))
@@ -367,7 +369,7 @@ def test_every_segment_resolves_the_same_through_the_engine(build_dir: Path, nam
 
     script = build_dir / name
     pair = next(p for p in inj.scan(build_dir).pairs if p.script == script)
-    line, column = inj._position(pair.script_text, inj.insertion_offset(pair.script_text))
+    line, column = inj.position(pair.script_text, inj.insertion_offset(pair.script_text))
     before = parse_source_map(pair.map.read_bytes())
     inj.inject(pair)
     after = parse_source_map(pair.map.read_bytes())

@@ -225,7 +225,7 @@ def test_explain(api: FakeResolveApi) -> None:
 
 
 def test_directory_gives_chunk_ids(api: FakeResolveApi, build_dir: Path) -> None:
-    from symbols import inject as inj
+    from symbols.buildtools import inject as inj
 
     assert CliRunner().invoke(main, ["sourcemap", "inject", "-d", str(build_dir)]).exit_code == 0
     ids = {p.script.relative_to(build_dir).as_posix(): p.chunk_id for p in inj.scan(build_dir).pairs}

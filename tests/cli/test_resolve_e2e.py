@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("symbols.api.resolve", reason="the resolve API (branch worker) is not merged here yet")
-
+from symbols.buildtools.stacktrace import parse
 from symbols.cli import main
-from symbols.stacktrace import parse
 
 from .node_helpers import frames_in, map_positions, needs_node, run_script
 from .test_cli_upload_errors import CLEAN_ENV

@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("symbols.app", reason="the service (branch service) is not merged here yet")
-
-from symbols import container
-from symbols import inject as inj
+from symbols.buildtools import inject as inj
+from symbols.buildtools.client import SymbolsClient, release_hash_id
 from symbols.cli import main
-from symbols.client import SymbolsClient, release_hash_id
+from symbols.symbol_sets import container
 
 from .service import ServiceThread, seed, settings_for
 from .test_cli_upload_errors import CLEAN_ENV

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from symbols import client as c
-from symbols import inject as inj
-from symbols.upload import upload_directory
+from symbols.buildtools import client as c
+from symbols.buildtools import inject as inj
+from symbols.buildtools.upload import upload_directory
 
 
 class RevokedAfterOneBatch:
@@ -30,7 +30,7 @@ class RevokedAfterOneBatch:
         self.starts += 1
         if self.starts > 1:
             raise c.AuthenticationFailed("authentication failed: key revoked", status=401)
-        return {s["chunk_id"]: c.UploadTarget("id-" + s["chunk_id"], c.PresignedPost("http://x", {})) for s in sets}
+        return {s["chunk_id"]: c.UploadTarget("id-" + s["chunk_id"], c.PresignedForm("http://x", {})) for s in sets}
 
     async def upload_presigned(self, target, data, *, filename="file"):
         pass
@@ -58,5 +58,5 @@ async def test_unreachable_presigned_host_fails_fast() -> None:
     async with c.SymbolsClient("http://127.0.0.1:1", "1", "k", retry=slow) as api:
         began = time.monotonic()
         with pytest.raises(c.UploadFailed, match=f"upload to http://127.0.0.1:{port} failed: Connection refused"):
-            await api.upload_presigned(c.PresignedPost(f"http://127.0.0.1:{port}/b", {}), b"x")
+            await api.upload_presigned(c.PresignedForm(f"http://127.0.0.1:{port}/b", {}), b"x")
     assert time.monotonic() - began < 1.5  # two tries, not six

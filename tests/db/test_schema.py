@@ -1,9 +1,9 @@
 import orjson
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from symbols.db import (
+    WriteConflict,
     access,
     enqueue_symbol_set_processing,
     is_current,
@@ -12,6 +12,7 @@ from symbols.db import (
     symbol_sets,
 )
 from symbols.db.tables import jobs
+from symbols.symbol_sets.blobs import index_key
 
 
 async def test_migrations_are_idempotent_and_current(database):
@@ -34,7 +35,7 @@ async def test_job_enqueued_with_row_in_one_transaction(database):
     assert (row.state, row.attempts, row.max_attempts, row.project_id) == ("queued", 0, 5, project.id)
     assert row.run_after.tzinfo is not None and row.run_after.utcoffset().total_seconds() == 0
     assert stored.content_hash == "ab" and stored.uploaded_at is not None
-    assert stored.index_key == "symbolsets/1/a.index"
+    assert index_key(stored.storage_ptr) == "symbolsets/1/a.index"
 
 
 async def test_failed_transaction_leaves_neither_row_nor_job(database):
@@ -56,7 +57,7 @@ async def test_ref_unique_per_project_only(database):
         b = await access.create_project(conn, "b")
         await symbol_sets.insert_symbol_set(conn, project_id=a.id, ref="same", storage_ptr=None)
         await symbol_sets.insert_symbol_set(conn, project_id=b.id, ref="same", storage_ptr=None)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(WriteConflict):
         async with database.begin() as conn:
             await symbol_sets.insert_symbol_set(conn, project_id=a.id, ref="same", storage_ptr=None)
 

@@ -136,3 +136,10 @@ def test_legacy_flat_form_with_a_printed_trace():
     assert (two["type"], two["value"]) == ("Mine", "m")
     (three,) = preprocess("$exception", {"$exception_message": "only a message"}).exceptions
     assert (three["type"], three["value"], "stacktrace" in three) == ("Error", "only a message", False)
+
+
+def test_positions_from_text_are_plain_decimal_only():
+    frames = [js_frame(lineno="²", colno="9" * 30), js_frame(lineno="7", colno=" 8")]
+    got = preprocess("$exception", {"$exception_list": [exc(stacktrace={"frames": frames})]})
+    one, two = got.exceptions[0]["stacktrace"]["frames"]
+    assert (one["lineno"], one["colno"], two["lineno"], two["colno"]) == (None, None, 7, None)

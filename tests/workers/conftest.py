@@ -12,10 +12,11 @@ import pytest
 from symbols.db import Database
 from symbols.db.access import create_project
 from symbols.db.jobs import enqueue_symbol_set_processing
-from symbols.db.symbol_sets import blob_key, insert_symbol_set
-from symbols.indexing import IndexBuilder
+from symbols.db.symbol_sets import insert_symbol_set
 from symbols.storage import LocalBlobStore
-from workers import Deps
+from symbols.symbol_sets.blobs import blob_key
+from symbols.symbol_sets.pool import IndexBuilder
+from symbols.workers import Deps
 
 
 @dataclass

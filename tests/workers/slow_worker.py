@@ -10,10 +10,10 @@ import sys
 
 from symbols.config import Settings
 from symbols.db import open_database
-from symbols.indexing import IndexBuilder
 from symbols.storage import open_blob_store
-from workers import Deps, process_symbol_set
-from workers.worker import worker_from_settings
+from symbols.symbol_sets.pool import IndexBuilder
+from symbols.workers import Deps, process_symbol_set
+from symbols.workers.worker import worker_from_settings
 
 STALL = float(sys.argv[1]) if len(sys.argv) > 1 else 3600.0
 

@@ -16,15 +16,16 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from symbols.api.metrics import Metrics
 from symbols.config import ConfigError, Settings
+from symbols.db import queue
+from symbols.db.queue import queue_stats
 from symbols.db.tables import jobs
 from symbols.db.types import utcnow
+from symbols.metrics import Metrics
+from symbols.workers import Worker
+from symbols.workers.ops import start_ops_server
 from tests.workers.test_process import APP_MAP
 from tests.workers.test_processes import REPO, _env, _popen, _reap, _sigterm, _symbols
-from workers import Worker, queue
-from workers.ops import start_ops_server
-from workers.queue import queue_stats
 
 
 def free_port() -> int:

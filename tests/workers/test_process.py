@@ -8,10 +8,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from symbols.container import MAGIC, pack
+from symbols.db import queue
 from symbols.db.symbol_sets import get_symbol_set, list_symbol_sets
-from symbols.indexing import index_key, load_index
-from workers import Worker, queue
+from symbols.sourcemaps import load_index
+from symbols.symbol_sets.blobs import index_key
+from symbols.symbol_sets.container import MAGIC, pack
+from symbols.workers import Worker
 
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 APP_JS = (DIST / "assets" / "app.js").read_bytes()
@@ -94,7 +96,7 @@ async def test_a_stale_job_does_not_mark_a_reuploaded_set(env):
     # The broken job runs first, but the row already points at the good blob.
     async with env.db.begin() as conn:
         await record_upload(conn, set_id, storage_ptr=good_ptr, content_hash="h", size_bytes=1, release_id=None)
-    from workers.handlers import build_and_store
+    from symbols.workers.handlers import build_and_store
 
     failure = await build_and_store(env.deps, set_id, f"symbolsets/{env.project_id}/nonexistent")
     assert failure is not None  # recorded nowhere: the pointer no longer matches
@@ -143,7 +145,7 @@ async def test_deleted_set_job_finishes_quietly(env):
 
 
 async def test_index_built_in_a_process_pool(env):
-    from symbols.indexing import IndexBuilder
+    from symbols.symbol_sets.pool import IndexBuilder
 
     builder = IndexBuilder(1)
     try:

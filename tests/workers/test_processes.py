@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from symbols.db import open_database
+from symbols.db import open_database, queue
+from symbols.db.queue import list_jobs
 from symbols.db.symbol_sets import get_symbol_set
 from symbols.db.types import utcnow
-from symbols.indexing import IndexBuilder, index_key
+from symbols.symbol_sets.blobs import index_key
+from symbols.symbol_sets.pool import IndexBuilder
+from symbols.workers import Deps, Worker
 from tests.workers.test_process import APP_JS, APP_MAP
-from workers import Deps, Worker, queue
-from workers.queue import list_jobs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,7 +62,7 @@ def _reap(proc: subprocess.Popen) -> None:
 
 
 async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_path):
-    from symbols.container import pack
+    from symbols.symbol_sets.container import pack
 
     set_id, ptr = await env.upload("app", pack(APP_MAP, APP_JS))
     proc_env = _env(env.db, env.store.root, SYMBOLS_JOB_LEASE_SECONDS="3", SYMBOLS_INDEX_PROCESSES="0")
@@ -98,7 +99,7 @@ async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_pa
 
 
 async def test_sigterm_finishes_the_job_in_hand(env):
-    from symbols.container import pack
+    from symbols.symbol_sets.container import pack
 
     set_id, _ = await env.upload("app", pack(APP_MAP, APP_JS))
     proc_env = _env(env.db, env.store.root, SYMBOLS_INDEX_PROCESSES="0")

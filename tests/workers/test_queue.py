@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from symbols.db import queue
 from symbols.db.jobs import enqueue_job
+from symbols.db.queue import backoff_seconds
 from symbols.db.tables import jobs
 from symbols.db.types import utcnow
-from workers import queue
-from workers.queue import backoff_seconds
 
 
 async def _enqueue(db, kind="k", payload=None, **kw) -> int:

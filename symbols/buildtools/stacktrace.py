@@ -34,7 +34,7 @@ _NOT_SCRIPTS = ("native", "<anonymous>", "unknown location", "[native code]")
 
 
 @dataclass(frozen=True)
-class Frame:
+class FrameLine:
     """One frame line of a trace.
 
     ``filename``/``lineno``/``colno`` are what the trace says (1-based), ``None`` when the
@@ -90,13 +90,13 @@ class Frame:
 
 @dataclass(frozen=True)
 class Trace:
-    """The input, line by line: each item is a ``Frame`` or a ``str`` kept as it came."""
+    """The input, line by line: each item is a ``FrameLine`` or a ``str`` kept as it came."""
 
-    lines: tuple[Frame | str, ...]
+    lines: tuple[FrameLine | str, ...]
 
     @property
-    def frames(self) -> list[Frame]:
-        return [line for line in self.lines if isinstance(line, Frame)]
+    def frames(self) -> list[FrameLine]:
+        return [line for line in self.lines if isinstance(line, FrameLine)]
 
 
 def parse(text: str) -> Trace:
@@ -104,7 +104,7 @@ def parse(text: str) -> Trace:
     return Trace(tuple(parse_line(line) or line for line in text.splitlines()))
 
 
-def parse_line(line: str) -> Frame | None:
+def parse_line(line: str) -> FrameLine | None:
     """The frame on this line, or None if it is not a frame line."""
     return _v8(line) or _gecko(line)
 
@@ -124,7 +124,7 @@ def script_path(filename: str) -> str:
 # --- V8 ----------------------------------------------------------------------------------
 
 
-def _v8(line: str) -> Frame | None:
+def _v8(line: str) -> FrameLine | None:
     match = _V8_RE.match(line)
     if not match:
         return None
@@ -152,7 +152,7 @@ def _v8(line: str) -> Frame | None:
 
 
 def _v8_frame(line: str, name: str | None, name_span: tuple[int, int] | None, location: str,
-              location_start: int, *, is_async: bool, is_constructor: bool) -> Frame | None:
+              location_start: int, *, is_async: bool, is_constructor: bool) -> FrameLine | None:
     position = _position(location, need_column=True)
     if position is None:
         if location not in _NOT_SCRIPTS and not location.startswith("index ") and name is None:
@@ -162,29 +162,29 @@ def _v8_frame(line: str, name: str | None, name_span: tuple[int, int] | None, lo
     else:
         filename, lineno, colno = position
         span = (location_start, location_start + len(location))
-    return Frame(line, V8, name, filename, lineno, colno, is_async=is_async,
+    return FrameLine(line, V8, name, filename, lineno, colno, is_async=is_async,
                  is_constructor=is_constructor, name_span=name_span, location_span=span)
 
 
 def _v8_eval(line: str, name: str, inner: str, inner_start: int, *,
-             is_async: bool, is_constructor: bool) -> Frame:
+             is_async: bool, is_constructor: bool) -> FrameLine:
     """``eval at outer (LOCATION), <anonymous>:1:5``: LOCATION may be another ``eval at``."""
     offset = inner_start
     while inner.startswith("eval at "):
         paren = inner.find(" (", 8)
         close = _closing(inner, paren + 1) if paren >= 0 else -1
         if close < 0:
-            return Frame(line, V8, name or None, None, None, None, is_async=is_async,
+            return FrameLine(line, V8, name or None, None, None, None, is_async=is_async,
                          is_constructor=is_constructor, is_eval=True)
         caller, caller_start = inner[8:paren], offset + 8
         offset += paren + 2
         inner = inner[paren + 2 : close]
     position = _position(inner, need_column=True)
     if position is None:
-        return Frame(line, V8, name or None, None, None, None, is_async=is_async,
+        return FrameLine(line, V8, name or None, None, None, None, is_async=is_async,
                      is_constructor=is_constructor, is_eval=True)
     filename, lineno, colno = position
-    return Frame(line, V8, name or None, filename, lineno, colno, is_async=is_async,
+    return FrameLine(line, V8, name or None, filename, lineno, colno, is_async=is_async,
                  is_constructor=is_constructor, is_eval=True,
                  name_span=(caller_start, caller_start + len(caller)),
                  location_span=(offset, offset + len(inner)))
@@ -218,7 +218,7 @@ def _closing(text: str, open_at: int) -> int:
 # --- Gecko / WebKit -------------------------------------------------------------------------
 
 
-def _gecko(line: str) -> Frame | None:
+def _gecko(line: str) -> FrameLine | None:
     match = _GECKO_RE.match(line)
     if not match:
         return None
@@ -233,16 +233,16 @@ def _gecko(line: str) -> Frame | None:
         is_async = True
     name_span = (name_start, name_start + len(name)) if name else None
     if location == "[native code]":
-        return Frame(line, GECKO, name or None, None, None, None, is_async=is_async, name_span=name_span)
+        return FrameLine(line, GECKO, name or None, None, None, None, is_async=is_async, name_span=name_span)
     if _GECKO_EVAL_RE.search(location):
-        return Frame(line, GECKO, name or None, None, None, None, is_async=is_async, is_eval=True,
+        return FrameLine(line, GECKO, name or None, None, None, None, is_async=is_async, is_eval=True,
                      name_span=name_span)
     position = _position(location, need_column=False)
     if position is None:
         return None
     filename, lineno, colno = position
     start = match.start(3)
-    return Frame(line, GECKO, name or None, filename, lineno, colno, is_async=is_async,
+    return FrameLine(line, GECKO, name or None, filename, lineno, colno, is_async=is_async,
                  name_span=name_span, location_span=(start, start + len(location)))
 
 
@@ -254,4 +254,4 @@ def _position(location: str, *, need_column: bool) -> tuple[str, int, int | None
     return match.group(1), int(match.group(2)), int(column) if column is not None else None
 
 
-__all__ = ["GECKO", "V8", "Frame", "Trace", "parse", "parse_line", "script_path"]
+__all__ = ["GECKO", "V8", "FrameLine", "Trace", "parse", "parse_line", "script_path"]

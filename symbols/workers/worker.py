@@ -25,19 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import DBAPIError
-
-from symbols.db import DatabaseUnavailable
-
-from . import queue
+from ..db import DatabaseUnavailable, queue
 from .handlers import HANDLERS, Deps, Handler, Retry
 
 if TYPE_CHECKING:
-    from symbols.api.metrics import Metrics
+    from ..metrics import Metrics
 
 log = logging.getLogger("workers.worker")
 
-_INFRA_ERRORS = (DBAPIError, DatabaseUnavailable, OSError)
+_INFRA_ERRORS = (DatabaseUnavailable, OSError)
 
 
 def default_worker_id() -> str:

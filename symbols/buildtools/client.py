@@ -47,7 +47,7 @@ class NotOurApi(ClientError):
     """The host answered, but not like a symbols / PostHog error-tracking API."""
 
 
-class ApiError(ClientError):
+class ServiceError(ClientError):
     """The API answered with an error body."""
 
     def __init__(self, message: str, *, status: int, code: str | None = None,
@@ -59,27 +59,27 @@ class ApiError(ClientError):
         self.attr = attr
 
 
-class AuthenticationFailed(ApiError):
+class AuthenticationFailed(ServiceError):
     """401: the key is missing, unknown or revoked."""
 
 
-class PermissionDenied(ApiError):
+class MissingScope(ServiceError):
     """403: the key lacks a scope."""
 
 
-class ProjectNotFound(ApiError):
+class ProjectNotFound(ServiceError):
     """404 on a project route: no such project, or the key may not see it."""
 
 
-class NotFound(ApiError):
+class ItemNotFound(ServiceError):
     """404 on an item route."""
 
 
-class RateLimited(ApiError):
+class RateLimited(ServiceError):
     """429 after every retry."""
 
 
-class ServerError(ApiError):
+class ServerError(ServiceError):
     """5xx after every retry."""
 
 
@@ -92,7 +92,7 @@ class UploadFailed(ClientError):
 
 
 @dataclass(frozen=True)
-class PresignedPost:
+class PresignedForm:
     url: str
     fields: dict[str, str]
 
@@ -100,7 +100,7 @@ class PresignedPost:
 @dataclass(frozen=True)
 class UploadTarget:
     symbol_set_id: str
-    presigned: PresignedPost
+    presigned: PresignedForm
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class SymbolsClient:
         """
         try:
             body = await self._api("GET", "symbol_sets/", params={"limit": "1"})
-        except PermissionDenied:
+        except MissingScope:
             return
         if not isinstance(body, dict) or "results" not in body:
             raise NotOurApi(f"{self.host} did not answer like a symbols API (no list of symbol sets); check --host")
@@ -209,7 +209,7 @@ class SymbolsClient:
                 presigned = item["presigned_url"]
                 targets[chunk_id] = UploadTarget(
                     symbol_set_id=str(item["symbol_set_id"]),
-                    presigned=PresignedPost(
+                    presigned=PresignedForm(
                         url=str(presigned["url"]),
                         fields={str(k): str(v) for k, v in (presigned.get("fields") or {}).items()},
                     ),
@@ -228,7 +228,7 @@ class SymbolsClient:
     async def get_release(self, hash_id: str) -> dict | None:
         try:
             return await self._api("GET", f"releases/hash/{quote(hash_id, safe='')}/")
-        except NotFound:
+        except ItemNotFound:
             return None
 
     async def create_release(self, name: str, version: str, metadata: dict | None = None) -> dict:
@@ -250,7 +250,7 @@ class SymbolsClient:
         if release is None:
             try:
                 release = await self.create_release(name, version)
-            except ApiError as exc:
+            except ServiceError as exc:
                 # Created concurrently by another job of the same build: read it back.
                 if exc.status not in (400, 409):
                     raise
@@ -292,7 +292,7 @@ class SymbolsClient:
             resolved.extend(answer)
         return resolved
 
-    async def upload_presigned(self, target: PresignedPost, data: bytes, *, filename: str = "file") -> None:
+    async def upload_presigned(self, target: PresignedForm, data: bytes, *, filename: str = "file") -> None:
         """POST ``data`` to a presigned URL: the signed fields first, then ``file``."""
         assert self._session is not None, "use the client in 'async with'"
         origin = _origin(target.url)
@@ -398,20 +398,20 @@ class SymbolsClient:
                 f"authentication failed: the key was rejected by {self.host} ({detail})", **kwargs
             )
         if status == 403:
-            return PermissionDenied(f"permission denied: {detail}", **kwargs)
+            return MissingScope(f"permission denied: {detail}", **kwargs)
         if status == 404:
             if path in _PROJECT_ROUTES:
                 return ProjectNotFound(
                     f"project {self.project!r} was not found on {self.host}, or this key cannot see it",
                     **kwargs,
                 )
-            return NotFound(f"not found: {detail}", **kwargs)
+            return ItemNotFound(f"not found: {detail}", **kwargs)
         if status == 429:
             return RateLimited(f"rate limited by {self.host}: {detail}", **kwargs)
         if status >= 500:
             return ServerError(f"{self.host} failed with HTTP {status}: {detail}", **kwargs)
         where = f" (field {attr})" if attr else ""
-        return ApiError(f"{detail}{where} [{code or status}]", **kwargs)
+        return ServiceError(f"{detail}{where} [{code or status}]", **kwargs)
 
 
 def _retry_after(response: aiohttp.ClientResponse) -> float | None:
@@ -462,18 +462,18 @@ def _describe(exc: BaseException) -> str:
 
 __all__ = [
     "MAX_FRAMES_PER_REQUEST",
-    "ApiError",
     "AuthenticationFailed",
     "ClientError",
     "ConnectionFailed",
-    "NotFound",
+    "ItemNotFound",
+    "MissingScope",
     "NotOurApi",
-    "PermissionDenied",
-    "PresignedPost",
+    "PresignedForm",
     "ProjectNotFound",
     "RateLimited",
     "RetryPolicy",
     "ServerError",
+    "ServiceError",
     "SymbolsClient",
     "UploadFailed",
     "UploadTarget",

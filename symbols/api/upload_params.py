@@ -1,20 +1,12 @@
-"""Which symbol sets of an upload batch need their bytes sent, and which conflicts refuse it.
-
-Rules (PostHog's): an orphan symbol set may join a release, a bound one never moves
-(``release_id_mismatch``); equal content hashes skip the upload; a different hash is
-refused (``content_hash_mismatch``) unless ``force`` (re-upload) or ``skip_on_conflict``
-(keep the stored one); re-uploading stored content without a hash is refused
-(``content_hash_required``).
-"""
+"""Upload request parameters, parsed and bounded: chunk ids, release ids, content hashes."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
-from ..db.symbol_sets import SymbolSet
 from ..db.types import parse_uuid
+from ..symbol_sets.upload import Upload
 from .errors import ValidationError
 from .parse import text
 
@@ -22,13 +14,6 @@ from .parse import text
 MAX_BATCH = 1000
 MAX_REF_LENGTH = 400
 MAX_HASH_LENGTH = 128
-
-
-@dataclass(frozen=True)
-class Upload:
-    chunk_id: str
-    release_id: str | None
-    content_hash: str | None
 
 
 def release_param(value: Any) -> str | None:
@@ -77,36 +62,12 @@ def parse_uploads(body: dict) -> list[Upload]:
     return uploads
 
 
-def binds_release(existing: SymbolSet, release_id: str | None) -> bool:
-    """Whether the upload attaches a release to an orphan set; a bound set never moves."""
-    if release_id is None:
-        return False
-    if existing.release_id is None:
-        return True
-    if existing.release_id != release_id:
-        raise ValidationError(
-            "release_id_mismatch", f"Symbol set {existing.ref} already belongs to another release.", "release_id"
-        )
-    return False
-
-
-def needs_upload(existing: SymbolSet, upload: Upload, *, force: bool, skip_on_conflict: bool) -> bool:
-    if upload.content_hash is None:
-        if existing.content_hash is not None:
-            raise ValidationError(
-                "content_hash_required",
-                f"Symbol set {existing.ref} already has content; provide a content_hash to update it.",
-                "content_hash",
-            )
-        return True
-    if existing.content_hash is None:
-        return True
-    if existing.content_hash == upload.content_hash:
-        return False
-    if force:
-        return True
-    if skip_on_conflict:
-        return False
-    raise ValidationError(
-        "content_hash_mismatch", f"Symbol set {existing.ref} already exists with different content.", "content_hash"
-    )
+def parse_content_hashes(content_hashes: dict) -> dict[str, str]:
+    """``{symbol_set_id: content_hash}`` with canonical ids and bounded hashes."""
+    parsed = {}
+    for raw_id, content_hash in content_hashes.items():
+        set_id = parse_uuid(raw_id)
+        if set_id is None:
+            raise ValidationError("symbol_set_not_found", f"Unknown symbol set ID: {raw_id}", "content_hashes")
+        parsed[set_id] = text(content_hash, "content_hash", max_length=MAX_HASH_LENGTH, code="content_hash_required")
+    return parsed

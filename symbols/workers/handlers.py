@@ -14,13 +14,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from symbols import indexing
-from symbols.db import PROCESS_SYMBOL_SET, Database
-from symbols.db.symbol_sets import get_symbol_set
-from symbols.indexing import BuildFailure, IndexBuilder
-from symbols.storage import BlobStore
-
-from .queue import Job
+from ..db import PROCESS_SYMBOL_SET, Database
+from ..db.queue import Job
+from ..db.symbol_sets import get_symbol_set
+from ..storage import BlobStore
+from ..symbol_sets import processing
+from ..symbol_sets.failures import BuildFailure
+from ..symbol_sets.pool import IndexBuilder
 
 log = logging.getLogger("workers.handlers")
 
@@ -35,7 +35,7 @@ class Retry(Exception):
 
 @dataclass
 class Deps:
-    """What handlers use; built by the worker (or the service for its embedded one)."""
+    """What handlers use; built by ``symbols.app`` for a worker process or the service."""
 
     db: Database
     store: BlobStore
@@ -71,10 +71,10 @@ async def process_symbol_set(deps: Deps, job: Job) -> str | None:
 
 
 async def build_and_store(deps: Deps, set_id: str, storage_ptr: str) -> BuildFailure | None:
-    """``symbols.indexing.build_and_store`` with transient faults turned into Retry."""
+    """``symbol_sets.processing.build_and_store`` with transient faults turned into Retry."""
     try:
-        return await indexing.build_and_store(deps.db, deps.store, deps.builder, set_id, storage_ptr)
-    except indexing.StorageUnavailable as exc:
+        return await processing.build_and_store(deps.db, deps.store, deps.builder, set_id, storage_ptr)
+    except processing.StorageUnavailable as exc:
         raise Retry(str(exc)) from exc
 
 

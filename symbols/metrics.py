@@ -1,13 +1,14 @@
 """Prometheus metrics of one application (its own registry, so apps never collide).
 
-One ``Metrics`` per service process (``create_app``) or standalone worker process
-(``symbols worker --metrics-port``), passed down explicitly to what it observes:
+One ``Metrics`` per service process or standalone worker process (``symbols worker
+--metrics-port``), built by ``symbols.app`` and passed down explicitly to what it
+observes; ``metrics_response`` serves it on ``/metrics`` in both:
 
-- HTTP: requests by route/method/status, latency, upload bytes (``middleware``).
-- Jobs: runs by kind and outcome, run duration (``workers.Worker``); jobs by state and
+- HTTP: requests by route/method/status, latency, upload bytes (``api.middleware``).
+- Jobs: runs by kind and outcome, run duration (``symbols.workers.Worker``); jobs by state and
   the oldest due queued job's wait, read from the database at scrape time
   (``queue_source``; a database fault only leaves those series out).
-- Index building: builds by outcome and their duration (``symbols.indexing.IndexBuilder``).
+- Index building: builds by outcome and their duration (``symbol_sets.pool.IndexBuilder``).
 - Resolution: frames by outcome, index loads by source and their duration
   (``symbols.resolve``); the index cache's hits, misses, evictions, bytes and entries,
   read from the cache at scrape time (``track_cache``).
@@ -21,12 +22,18 @@ from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.exc import DBAPIError
 
-from ..db import DatabaseUnavailable
+from .db import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +45,14 @@ _SLOW_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 
 class QueueStats(Protocol):
-    """What ``workers.queue.queue_stats`` returns."""
+    """What ``symbols.db.queue.queue_stats`` returns."""
 
     counts: dict[str, int]
     oldest_due_seconds: float
 
 
 class CacheView(Protocol):
-    """What ``symbols.resolve.IndexCache`` exposes."""
+    """What ``symbols.resolve.cache.IndexCache`` exposes."""
 
     hits: int
     misses: int
@@ -227,9 +234,15 @@ class Metrics:
         if self.queue_source is not None:
             try:
                 queue = await asyncio.wait_for(self.queue_source(), QUEUE_QUERY_TIMEOUT)
-            except (TimeoutError, DBAPIError, DatabaseUnavailable, OSError) as exc:
+            except (TimeoutError, DatabaseUnavailable, OSError) as exc:
                 log.warning("job counts left out of /metrics: %s", exc)
         return self.render(queue)
 
 
-__all__ = ["CacheView", "Metrics", "QueueStats"]
+async def metrics_response(metrics: Metrics) -> web.Response:
+    """The ``/metrics`` answer of a service or worker process."""
+    body = await metrics.scrape()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+__all__ = ["CacheView", "Metrics", "QueueStats", "metrics_response"]

@@ -9,10 +9,8 @@ the worker's own registry: its job runs, index builds, and the queue's jobs by s
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
 
-from symbols.api.metrics import Metrics
-
+from ..metrics import Metrics, metrics_response
 from .worker import Worker
 
 _WORKER = web.AppKey("worker", Worker)
@@ -25,8 +23,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = await request.app[_METRICS].scrape()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return await metrics_response(request.app[_METRICS])
 
 
 def ops_app(worker: Worker, metrics_: Metrics) -> web.Application:

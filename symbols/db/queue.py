@@ -1,4 +1,5 @@
-"""The durable job queue on the metadata database (table ``jobs``).
+"""The durable job queue on the metadata database (table ``jobs``); enqueueing is in
+``jobs.py``, inside the caller's transaction.
 
 Life of a job: ``queued`` (written by ``enqueue_job`` in the caller's transaction) ->
 ``running`` (claimed: ``attempts`` + 1, a lease until ``lease_expires_at``, a claim
@@ -25,9 +26,9 @@ import orjson
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from symbols.db import Database
-from symbols.db.tables import JOB_STATES, jobs
-from symbols.db.types import utcnow
+from .engine import Database
+from .tables import JOB_STATES, jobs
+from .types import utcnow
 
 LOST_LEASE_ERROR = "lease expired: the worker running the job stopped (crash, kill, timeout)"
 _MAX_ERROR_LENGTH = 4000

@@ -1,4 +1,4 @@
-"""Upload injected script/map pairs as symbol sets, over the API (symbols.client).
+"""Upload injected script/map pairs as symbol sets, over the API (``client.py``).
 
 Per batch of pairs: build one PostHog v2 zstd container per pair (``container.pack``),
 hash it (SHA-512 hex), ``bulk_start_upload``; the sets missing from the answer's
@@ -19,19 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from symbols import container, inject
-from symbols.client import (
+from ..symbol_sets import container
+from . import inject
+from .client import (
     AuthenticationFailed,
     ClientError,
     ConnectionFailed,
+    MissingScope,
     NotOurApi,
-    PermissionDenied,
     ProjectNotFound,
     SymbolsClient,
 )
 
 # Errors that no other set of this run would escape: stop at once.
-FATAL = (AuthenticationFailed, PermissionDenied, ProjectNotFound, ConnectionFailed, NotOurApi)
+FATAL = (AuthenticationFailed, MissingScope, ProjectNotFound, ConnectionFailed, NotOurApi)
 
 
 class NothingToUpload(ClientError):

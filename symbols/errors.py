@@ -1,0 +1,33 @@
+"""Typed errors the domain packages raise for input they refuse.
+
+Each carries a stable ``code``, a ``detail`` for people and the ``attr`` it concerns;
+``symbols.api`` turns them into error bodies in one place. Nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    def __init__(self, code: str, detail: str, attr: str | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.attr = attr
+
+
+class InvalidInput(DomainError):
+    """The request cannot be carried out as given."""
+
+
+class TooLarge(DomainError):
+    """The input is over a size limit."""
+
+
+class Missing(DomainError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+    def __init__(self, detail: str = "Not found.") -> None:
+        super().__init__("not_found", detail)
+
+
+__all__ = ["DomainError", "InvalidInput", "Missing", "TooLarge"]
