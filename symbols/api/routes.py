@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
+from . import (
+    fingerprints,
+    health,
+    issues,
+    presigned_upload,
+    releases,
+    resolve,
+    symbol_sets,
+    transfer,
+)
 from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
@@ -30,6 +39,19 @@ _API_ROUTES = [
     ("GET", "/releases/hash/{hash_id}/", releases.by_hash),
     ("GET", "/releases/{id}/", releases.retrieve),
     ("POST", "/stack_frames/resolve/", resolve.resolve_frames),
+    ("GET", "/fingerprints/", fingerprints.list_fingerprints),
+    ("GET", "/fingerprints/resolve/", fingerprints.resolve),
+    ("GET", "/fingerprints/{id}/", fingerprints.retrieve),
+    ("DELETE", "/fingerprints/{id}/", fingerprints.destroy),
+    ("GET", "/issues/", issues.list_issues),
+    ("POST", "/issues/bulk/", issues.bulk),
+    ("GET", "/issues/{id}/", issues.retrieve),
+    ("PATCH", "/issues/{id}/", issues.update),
+    ("PUT", "/issues/{id}/", issues.update),
+    ("DELETE", "/issues/{id}/", issues.destroy),
+    ("PATCH", "/issues/{id}/assign/", issues.assign),
+    ("POST", "/issues/{id}/merge/", issues.merge),
+    ("POST", "/issues/{id}/split/", issues.split),
 ]
 
 
