@@ -4,13 +4,14 @@ Open with ``open_database(settings.database_url)``, then ``await migrate(db)``. 
 take an ``AsyncConnection`` from ``db.begin()`` (write transaction) or ``db.connect()``.
 """
 
-from .engine import Database, DatabaseUnavailable, WriteConflict, open_database
+from .engine import Connection, Database, DatabaseUnavailable, WriteConflict, open_database
 from .jobs import PROCESS_SYMBOL_SET, enqueue_job, enqueue_symbol_set_processing
 from .migrate import is_current, migrate
 from .symbol_sets import SymbolSet, get_symbol_set, set_failure_reason, touch_last_used
 
 __all__ = [
     "PROCESS_SYMBOL_SET",
+    "Connection",
     "Database",
     "DatabaseUnavailable",
     "SymbolSet",

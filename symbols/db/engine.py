@@ -25,6 +25,11 @@ from ..config import ConfigError, normalize_database_url
 _SQLITE_BUSY_MS = 10_000
 
 
+# What queries take: a connection from ``db.begin()`` or ``db.connect()``. Domain code
+# names it through this alias, so only db/ imports sqlalchemy.
+Connection = AsyncConnection
+
+
 class DatabaseUnavailable(Exception):
     """The database did not answer; the operation may succeed later."""
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db import Connection
 from .stream import Batch, StreamMessage, StreamUnavailable
 
 GROUP = "pipeline"
@@ -100,7 +100,7 @@ class RedisStream:
                 found[key] = int(item["times_delivered"])
         return found
 
-    async def settle(self, conn: AsyncConnection, batch: Batch) -> None:
+    async def settle(self, conn: Connection, batch: Batch) -> None:
         return None
 
     async def acknowledge(self, batch: Batch) -> None:

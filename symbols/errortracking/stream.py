@@ -20,10 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ..db import Database
+from ..db import Connection, Database, DatabaseUnavailable, WriteConflict
 from ..db import capture_stream as table
 
 
@@ -54,7 +51,7 @@ class EventStream(Protocol):
 
     async def lease(self, consumer: str, *, count: int, lease_seconds: float) -> Batch: ...
 
-    async def settle(self, conn: AsyncConnection, batch: Batch) -> None:
+    async def settle(self, conn: Connection, batch: Batch) -> None:
         """Inside the store transaction, before it commits."""
 
     async def acknowledge(self, batch: Batch) -> None:
@@ -76,7 +73,7 @@ class DatabaseStream:
         try:
             async with self.db.begin() as conn:
                 await table.publish(conn, project_id, events)
-        except (DBAPIError, OSError) as exc:
+        except (DatabaseUnavailable, WriteConflict, OSError) as exc:
             raise StreamUnavailable(f"the database did not take the events: {exc}") from exc
 
     async def lease(self, consumer: str, *, count: int, lease_seconds: float) -> Batch:
@@ -84,7 +81,7 @@ class DatabaseStream:
         messages = [StreamMessage(str(r.id), r.project_id, r.event_uuid, r.payload, r.attempts) for r in rows]
         return Batch(token, messages)
 
-    async def settle(self, conn: AsyncConnection, batch: Batch) -> None:
+    async def settle(self, conn: Connection, batch: Batch) -> None:
         await table.settle(conn, batch.token, [int(m.id) for m in batch.messages])
 
     async def acknowledge(self, batch: Batch) -> None:
