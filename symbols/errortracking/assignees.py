@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from ..db import Connection
 from ..db.issues import Assignee
 from ..db.users import role_exists, user_exists
 from ..errors import InvalidInput
@@ -45,7 +44,7 @@ def parse_assignee(value: Any, attr: str = "assignee") -> Assignee:
         raise InvalidInput("invalid", "Provide a valid role UUID.", f"{attr}__id") from None
 
 
-async def validate_assignee(conn: AsyncConnection, value: Any, attr: str = "assignee") -> Assignee:
+async def validate_assignee(conn: Connection, value: Any, attr: str = "assignee") -> Assignee:
     """``parse_assignee``, then the user or role must exist."""
     assignee = parse_assignee(value, attr)
     if assignee.type == "user":
