@@ -9,6 +9,7 @@ from . import (
     fingerprints,
     health,
     issues,
+    organization,
     presigned_upload,
     releases,
     resolve,
@@ -64,6 +65,10 @@ def setup_routes(app: web.Application) -> None:
     router.add_post(UPLOAD_PATH, transfer.upload)
     router.add_post(UPLOAD_PATH.rstrip("/"), transfer.upload)
     router.add_get(DOWNLOAD_PATH, transfer.download)
+    for tail, handler in (("members", organization.members), ("roles", organization.roles)):
+        path = f"/api/organizations/{{organization_id}}/{tail}/"
+        router.add_get(path, handler)
+        router.add_get(path.rstrip("/"), handler)
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import roles, users
@@ -49,8 +49,8 @@ async def create_user(conn: AsyncConnection, email: str, name: str) -> User:
     return User(int(user_id), email, name, now)
 
 
-async def list_users(conn: AsyncConnection) -> list[User]:
-    rows = await conn.execute(select(users).order_by(users.c.id))
+async def list_users(conn: AsyncConnection, *, limit: int | None = None, offset: int = 0) -> list[User]:
+    rows = await conn.execute(select(users).order_by(users.c.id).limit(limit).offset(offset))
     return [User(r.id, r.email, r.name, r.created_at) for r in rows]
 
 
@@ -70,9 +70,16 @@ async def create_role(conn: AsyncConnection, name: str) -> Role:
     return Role(role_id, name, now)
 
 
-async def list_roles(conn: AsyncConnection) -> list[Role]:
-    rows = await conn.execute(select(roles).order_by(roles.c.name))
+async def list_roles(conn: AsyncConnection, *, limit: int | None = None, offset: int = 0) -> list[Role]:
+    rows = await conn.execute(select(roles).order_by(roles.c.name, roles.c.id).limit(limit).offset(offset))
     return [Role(r.id, r.name, r.created_at) for r in rows]
+
+
+async def count_people(conn: AsyncConnection) -> tuple[int, int]:
+    """How many users and roles there are."""
+    n_users = (await conn.execute(select(func.count()).select_from(users))).scalar_one()
+    n_roles = (await conn.execute(select(func.count()).select_from(roles))).scalar_one()
+    return int(n_users), int(n_roles)
 
 
 async def role_exists(conn: AsyncConnection, role_id: str) -> bool:
@@ -83,6 +90,7 @@ __all__ = [
     "AlreadyExists",
     "Role",
     "User",
+    "count_people",
     "create_role",
     "create_user",
     "list_roles",
