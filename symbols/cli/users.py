@@ -19,6 +19,30 @@ def _run(work):
     return asyncio.run(run_migrated(Settings.from_env().database_url, work))
 
 
+def _print_all(fetch, line) -> None:
+    """One line per row ``fetch(conn)`` returns."""
+
+    async def work(db):
+        async with db.connect() as conn:
+            return await fetch(conn)
+
+    for item in _run(work):
+        click.echo(line(item))
+
+
+def _create(make):
+    """The row ``make(conn)`` inserts; a duplicate email or name ends the command."""
+
+    async def work(db):
+        async with db.begin() as conn:
+            return await make(conn)
+
+    try:
+        return _run(work)
+    except AlreadyExists as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _bounded(value: str, limit: int, hint: str) -> str:
     value = value.strip()
     if not value or len(value) > limit:
@@ -40,28 +64,14 @@ def create_user_command(email: str, name: str) -> None:
     if "@" not in email:
         raise click.BadParameter("must be an email address", param_hint="EMAIL")
     name = _bounded(name or email, _MAX_NAME, "--name")
-
-    async def work(db):
-        async with db.begin() as conn:
-            return await create_user(conn, email, name)
-
-    try:
-        user = _run(work)
-    except AlreadyExists as exc:
-        raise click.ClickException(str(exc)) from None
+    user = _create(lambda conn: create_user(conn, email, name))
     click.echo(f"created user {user.id} ({user.email})")
 
 
 @users.command("list")
 def list_users_command() -> None:
     """List users: id, email, name, created_at."""
-
-    async def work(db):
-        async with db.connect() as conn:
-            return await list_users(conn)
-
-    for user in _run(work):
-        click.echo(f"{user.id}\t{user.email}\t{user.name}\t{user.created_at.isoformat()}")
+    _print_all(list_users, lambda u: f"{u.id}\t{u.email}\t{u.name}\t{u.created_at.isoformat()}")
 
 
 @click.group()
@@ -74,25 +84,11 @@ def roles() -> None:
 def create_role_command(name: str) -> None:
     """Create a role and print its id (the assignee id: {"type": "role", "id": UUID})."""
     name = _bounded(name, _MAX_NAME, "NAME")
-
-    async def work(db):
-        async with db.begin() as conn:
-            return await create_role(conn, name)
-
-    try:
-        role = _run(work)
-    except AlreadyExists as exc:
-        raise click.ClickException(str(exc)) from None
+    role = _create(lambda conn: create_role(conn, name))
     click.echo(f"created role {role.id} ({role.name})")
 
 
 @roles.command("list")
 def list_roles_command() -> None:
     """List roles: id, name, created_at."""
-
-    async def work(db):
-        async with db.connect() as conn:
-            return await list_roles(conn)
-
-    for role in _run(work):
-        click.echo(f"{role.id}\t{role.name}\t{role.created_at.isoformat()}")
+    _print_all(list_roles, lambda r: f"{r.id}\t{r.name}\t{r.created_at.isoformat()}")

@@ -45,26 +45,19 @@ async def list_fingerprints(
     return [_fingerprint(r) for r in rows], int(count)
 
 
-async def get_fingerprint(conn: AsyncConnection, team_id: int, row_id: str) -> Fingerprint | None:
+async def _one(conn: AsyncConnection, team_id: int, condition) -> Fingerprint | None:
     row = (
-        await conn.execute(
-            select(issue_fingerprints).where(
-                issue_fingerprints.c.team_id == team_id, issue_fingerprints.c.id == row_id
-            )
-        )
+        await conn.execute(select(issue_fingerprints).where(issue_fingerprints.c.team_id == team_id, condition))
     ).first()
     return _fingerprint(row) if row is not None else None
+
+
+async def get_fingerprint(conn: AsyncConnection, team_id: int, row_id: str) -> Fingerprint | None:
+    return await _one(conn, team_id, issue_fingerprints.c.id == row_id)
 
 
 async def fingerprint_by_value(conn: AsyncConnection, team_id: int, value: str) -> Fingerprint | None:
-    row = (
-        await conn.execute(
-            select(issue_fingerprints).where(
-                issue_fingerprints.c.team_id == team_id, issue_fingerprints.c.fingerprint == value
-            )
-        )
-    ).first()
-    return _fingerprint(row) if row is not None else None
+    return await _one(conn, team_id, issue_fingerprints.c.fingerprint == value)
 
 
 async def owner_of(conn: AsyncConnection, team_id: int, value: str) -> str | None:
