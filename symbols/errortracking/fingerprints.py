@@ -12,7 +12,7 @@ from ..db.issue_fingerprints import (
 )
 from ..db.types import parse_uuid
 from ..errors import InvalidInput, Missing
-from .issues import MAX_FINGERPRINT
+from .issues import findable
 
 
 async def page(
@@ -42,7 +42,7 @@ async def resolve(db: Database, project_id: int, value: str | None) -> Fingerpri
     if not value:
         raise InvalidInput("invalid", "fingerprint query parameter is required")
     found = None
-    if len(value) <= MAX_FINGERPRINT:
+    if findable(value):
         async with db.connect() as conn:
             found = await fingerprint_by_value(conn, project_id, value)
     if found is None:

@@ -55,7 +55,14 @@ def _text(value: Any, attr: str, limit: int, *, nullable: bool = True) -> str | 
         raise InvalidInput("invalid", "Not a valid string.", attr)
     if len(value) > limit:
         raise InvalidInput("max_length", f"Ensure this field has no more than {limit} characters.", attr)
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise InvalidInput("null_characters_not_allowed", "Null characters are not allowed.", attr)
     return value
+
+
+def findable(fingerprint: str) -> bool:
+    """Whether a stored fingerprint could have this value (else: nothing to look up)."""
+    return len(fingerprint) <= MAX_FINGERPRINT and "\x00" not in fingerprint
 
 
 def _list(body: dict, attr: str, *, required: bool = True) -> list:
@@ -111,7 +118,7 @@ async def page(
 
 async def moved_to(db: Database, project_id: int, issue_id: str, fingerprint: str) -> str | None:
     """The other issue ``fingerprint`` belongs to now, if it is not ``issue_id``'s."""
-    if len(fingerprint) > MAX_FINGERPRINT:
+    if not findable(fingerprint):
         return None
     async with db.connect() as conn:
         owner = await owner_of(conn, project_id, fingerprint)

@@ -149,3 +149,18 @@ async def test_another_projects_key_gets_404_and_sees_only_its_issues(db_api):
     # The fingerprint "a" is project 1's too: the 308 never points into another project.
     assert (await api.call("GET", f"issues/{theirs}/", key=key, project=other, params={"fingerprint": "a"}))[0] == 200
     assert (await api.call("GET", f"issues/{old}/"))[1]["name"] == "Old bug"
+
+
+async def test_null_characters_are_refused_or_never_found(db_api):
+    """PostgreSQL text cannot hold NUL: a 400 or a miss, never a database error."""
+    api = db_api
+    old, _ = await _seed(api)
+    status, err = await api.call("PATCH", f"issues/{old}/", json={"name": "a\x00b"})
+    assert (status, err["code"], err["attr"]) == (400, "null_characters_not_allowed", "name")
+    status, err = await api.call("GET", "issues/", params={"search": "a\x00"})
+    assert (status, err["code"], err["attr"]) == (400, "null_characters_not_allowed", "search")
+    assert (await api.call("GET", f"issues/{old}/", params={"fingerprint": "a\x00"}))[1]["id"] == old
+    assert (await api.call("GET", "fingerprints/resolve/", params={"fingerprint": "a\x00"}))[0] == 404
+    split = {"fingerprints": [{"fingerprint": "a", "name": "x\x00"}]}
+    status, err = await api.call("POST", f"issues/{old}/split/", json=split)
+    assert (status, err["attr"]) == (400, "fingerprints__0__name")
