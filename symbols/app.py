@@ -23,7 +23,6 @@ from aiohttp import web
 
 from .api import CONTEXT, AppContext, setup_routes
 from .api.middleware import errors, observe
-from .api.signing import Signer, load_signing_key
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
@@ -32,8 +31,10 @@ from .errortracking.ruleset import NoRuleSource
 from .errortracking.stream import EventStream, open_stream
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
+from .signing import Signer, load_signing_key
 from .storage import BlobStore, open_blob_store
 from .symbol_sets.pool import IndexBuilder
+from .web import setup_web
 from .workers import Deps
 from .workers.embedded import embedded_worker as embedded
 from .workers.ops import start_ops_server
@@ -96,6 +97,8 @@ def create_app(
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
     setup_routes(app)
+    setup_web(app, settings=settings, db=db, store=store, resolver=ctx.resolver, signer=ctx.signer,
+              secret=load_signing_key(settings))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:

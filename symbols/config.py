@@ -1,6 +1,6 @@
 """Settings from environment variables: the one place that reads ``os.environ``.
 
-Every variable is documented in the README with its default. ``Settings.from_env()``
+Every variable is documented in docs/operations.md with its default. ``Settings.from_env()``
 is called once (by the command line) and the object is passed down.
 """
 

@@ -139,3 +139,9 @@ async def api(api_factory) -> Api:
 async def matrix_api(request, api_factory) -> Api:
     db_kind, store_kind = request.param.split("-")
     return await api_factory(db_kind, store_kind)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_api(request, api_factory) -> Api:
+    """The service over each database (local blob store)."""
+    return await api_factory(request.param)

@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from symbols.api.signing import Signer
+from symbols.signing import Signer
 from symbols.storage import LocalBlobStore
 from tests.api.conftest import BLOBS
 from tests.fixtures.s3 import post_presigned
