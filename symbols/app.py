@@ -1,9 +1,10 @@
 """The composition root: the one place that builds the database, the blob store, the
 signer, the metrics registry, the index process pool, the resolution layers (cache,
-loader, resolver) and the workers, and wires the routes.
+loader, resolver), the capture stream (``SYMBOLS_STREAM_URL``) and the workers, and wires
+the routes.
 
 ``create_app(settings)`` is the HTTP service; it opens (and on shutdown closes) what it
-is not given, so tests can inject a migrated ``db`` and a ``blob_store``. With
+is not given, so tests can inject a migrated ``db``, a ``blob_store`` and a ``stream``. With
 ``embedded_worker`` a job worker runs inside it, sharing its pool and metrics.
 ``run_worker(settings)`` is a standalone worker process (``symbols worker``).
 """
@@ -25,6 +26,8 @@ from .api.signing import Signer, load_signing_key
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
+from .errortracking.ingest import Ingest
+from .errortracking.stream import EventStream, open_stream
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
 from .storage import BlobStore, open_blob_store
@@ -48,18 +51,28 @@ def _metrics_for(db: Database) -> Metrics:
     return metrics
 
 
+def _open_stream(settings: Settings, db: Database) -> EventStream:
+    try:
+        return open_stream(settings.stream_url, db)
+    except ValueError as exc:
+        raise ConfigError(f"SYMBOLS_STREAM_URL: {exc}") from None
+
+
 def create_app(
     settings: Settings,
     *,
     blob_store: BlobStore | None = None,
     db: Database | None = None,
+    stream: EventStream | None = None,
     embedded_worker: bool = False,
 ) -> web.Application:
-    owns_db, owns_store = db is None, blob_store is None
+    owns_db, owns_store, owns_stream = db is None, blob_store is None, stream is None
     tmp_dir = Path(settings.data_dir) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     db = db if db is not None else open_database(settings.database_url)
     store = blob_store if blob_store is not None else open_blob_store(settings)
+    if stream is None:
+        stream = _open_stream(settings, db)
     metrics = _metrics_for(db)
     builder = IndexBuilder(settings.index_processes, metrics=metrics)  # starts on first use
     cache = IndexCache(settings.cache_bytes)
@@ -73,6 +86,7 @@ def create_app(
         metrics=metrics,
         resolver=Resolver(db, loader, metrics=metrics),
         tmp_dir=tmp_dir,
+        ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
@@ -83,6 +97,8 @@ def create_app(
             await migrate(db)
         yield
         builder.close()
+        if owns_stream:
+            await stream.close()
         if owns_store:
             await store.close()
         if owns_db:

@@ -103,6 +103,10 @@ class Settings:
     # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
     # None: not served.
     worker_metrics_port: int | None = None
+    # Capture stream: empty for the database's capture_stream table, or redis://host:port/db.
+    stream_url: str = ""
+    # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
+    capture_token_cache_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -189,6 +193,10 @@ class Settings:
             if port > 65535:
                 raise ConfigError(f"SYMBOLS_WORKER_METRICS_PORT must be a port (1-65535), got {port}")
             kwargs["worker_metrics_port"] = port
+        if (v := get("SYMBOLS_STREAM_URL")) is not None:
+            kwargs["stream_url"] = v
+        if (v := get("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS")) is not None:
+            kwargs["capture_token_cache_seconds"] = _float("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", v)
         return cls(**kwargs)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
+from . import capture, health, presigned_upload, releases, resolve, symbol_sets, transfer
 from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
 from .direct_upload import direct_upload
 
@@ -42,6 +42,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_post(UPLOAD_PATH, transfer.upload)
     router.add_post(UPLOAD_PATH.rstrip("/"), transfer.upload)
     router.add_get(DOWNLOAD_PATH, transfer.download)
+    capture.add_routes(router)
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)
