@@ -32,6 +32,7 @@ from tests.databases import open_test_database
 from tests.support.capture import REDIS_URL, drop_redis_keys, project_tokens, queued
 
 SOURCE_MAP = b'{"version":3,"sources":["src/app.ts"],"names":["hello"],"mappings":"AAAA,SAASA"}'
+MIB = 1024 * 1024
 MINIFIED = b"function hello(){return 1}\n//# chunkId=abc\n"
 
 BLOBS = {
@@ -158,7 +159,9 @@ class CaptureApi:
     async def send(self, path: str, body=None, *, method: str = "POST", **kwargs):
         """(status, parsed JSON or None, headers); ``body`` bytes/str as is, else JSON."""
         if body is not None:
-            kwargs["data"] = body if isinstance(body, bytes | str) else orjson.dumps(body)
+            data = body if isinstance(body, bytes | str) else orjson.dumps(body)
+            data = data.encode() if isinstance(data, str) else data
+            kwargs["data"] = io.BytesIO(data) if len(data) > MIB else data
         async with self.api.client.request(method, path, **kwargs) as resp:
             raw = await resp.read()
             parsed = orjson.loads(raw) if raw and resp.content_type == "application/json" else None
@@ -170,11 +173,17 @@ class CaptureApi:
 
 @pytest.fixture
 async def capture_factory(api_factory):
-    prefixes = []
+    prefixes, given = [], []
 
-    async def make(db_kind: str = "sqlite", stream_kind: str = "database", **overrides) -> CaptureApi:
-        redis = None
-        if stream_kind == "redis":
+    async def make(
+        db_kind: str = "sqlite", stream_kind: str = "database", redis: RedisStream | None = None,
+        **overrides,
+    ) -> CaptureApi:
+        """A service over ``db_kind`` with the database stream, a Redis stream under a
+        fresh prefix (``stream_kind="redis"``), or the given ``redis`` stream."""
+        if redis is not None:
+            given.append(redis)
+        elif stream_kind == "redis":
             prefix = f"symbols-test-{uuid.uuid4().hex[:12]}"
             redis = RedisStream(REDIS_URL, prefix=prefix)
             prefixes.append((redis, prefix))
@@ -184,6 +193,8 @@ async def capture_factory(api_factory):
     yield make
     for redis, prefix in prefixes:
         await drop_redis_keys(redis, prefix)
+        await redis.close()
+    for redis in given:
         await redis.close()
 
 
