@@ -15,6 +15,7 @@ from . import (
     presigned_upload,
     releases,
     resolve,
+    stack_frames,
     symbol_sets,
     transfer,
 )
@@ -41,6 +42,7 @@ _API_ROUTES = [
     ("GET", "/releases/hash/{hash_id}/", releases.by_hash),
     ("GET", "/releases/{id}/", releases.retrieve),
     ("POST", "/stack_frames/resolve/", resolve.resolve_frames),
+    ("POST", "/stack_frames/batch_get/", stack_frames.batch_get),
     ("GET", "/fingerprints/", fingerprints.list_fingerprints),
     ("GET", "/fingerprints/resolve/", fingerprints.resolve),
     ("GET", "/fingerprints/{id}/", fingerprints.retrieve),

@@ -113,13 +113,17 @@ class Harness:
             return (await conn.execute(select(issue_fingerprints))).all()
 
 
-async def make_harness(db: Database, tmp_path: Path, *, stream: EventStream | None = None) -> Harness:
-    store = LocalBlobStore(tmp_path / "blobs")
+async def make_harness(
+    db: Database, tmp_path: Path, *, stream: EventStream | None = None, project_id: int | None = None
+) -> Harness:
+    """A harness on ``db`` for ``project_id`` (a new project when None)."""
+    store = LocalBlobStore(tmp_path / "harness-blobs")
     builder = IndexBuilder(1)
     resolver = Resolver(db, IndexLoader(db, store, builder, IndexCache(64 << 20)))
-    async with db.begin() as conn:
-        project = await create_project(conn, "web")
-    return Harness(db, store, builder, resolver, stream or DatabaseStream(db), project.id)
+    if project_id is None:
+        async with db.begin() as conn:
+            project_id = (await create_project(conn, "web")).id
+    return Harness(db, store, builder, resolver, stream or DatabaseStream(db), project_id)
 
 
 async def close_harness(harness: Harness) -> None:
