@@ -73,3 +73,23 @@ async def test_linking_during_split_follows_the_fingerprint(database):
         assert (await get_issue(conn, team, new)).occurrences == 2
         assert (await get_issue(conn, team, first)).occurrences == 1
     assert await _orphans(database, team) == 0
+
+
+async def test_two_workers_linking_one_issue_both_store(database):
+    """The linking lock is on fingerprint rows, which workers never update: two workers
+    adding to one issue queue on its counters, without a deadlock."""
+    async with database.begin() as conn:
+        team = (await access.create_project(conn, "p")).id
+        issue_id = await seed_issue(conn, team, "a")
+    async with database.begin() as first:
+        assert await _link_and_store(first, team, "a") == issue_id
+
+        async def second():
+            async with database.begin() as conn:
+                return await _link_and_store(conn, team, "a")
+
+        other = asyncio.create_task(second())
+        await asyncio.sleep(0.2)  # the second worker reaches the counters' row lock
+    assert await other == issue_id
+    async with database.connect() as conn:
+        assert (await get_issue(conn, team, issue_id)).occurrences == 3
