@@ -1,9 +1,10 @@
 """The composition root: the one place that builds the database, the blob store, the
 signer, the metrics registry, the index process pool, the resolution layers (cache,
-loader, resolver) and the workers, and wires the routes.
+loader, resolver), the capture stream (``SYMBOLS_STREAM_URL``) and the workers, and wires
+the routes.
 
 ``create_app(settings)`` is the HTTP service; it opens (and on shutdown closes) what it
-is not given, so tests can inject a migrated ``db`` and a ``blob_store``. With
+is not given, so tests can inject a migrated ``db``, a ``blob_store`` and a ``stream``. With
 ``embedded_worker`` a job worker and the error-tracking pipeline's consumer (unless
 ``settings.pipeline`` is off) run inside it, sharing its pool, resolver and metrics.
 ``run_worker(settings)`` is a standalone worker process (``symbols worker``): the job loop
@@ -26,6 +27,7 @@ from .api.middleware import errors, observe
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
+from .errortracking.ingest import Ingest
 from .errortracking.pipeline import Pipeline
 from .errortracking.ruleset import NoRuleSource
 from .errortracking.stream import EventStream, open_stream
@@ -61,6 +63,13 @@ def _resolver(settings: Settings, db: Database, store: BlobStore, builder: Index
     return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics)
 
 
+def _open_stream(settings: Settings, db: Database) -> EventStream:
+    try:
+        return open_stream(settings.stream_url, db)
+    except ValueError as exc:
+        raise ConfigError(f"SYMBOLS_STREAM_URL: {exc}") from None
+
+
 def _consumer(
     settings: Settings, db: Database, stream: EventStream, resolver: Resolver, metrics: Metrics, **kwargs
 ) -> PipelineConsumer:
@@ -74,9 +83,10 @@ def create_app(
     *,
     blob_store: BlobStore | None = None,
     db: Database | None = None,
+    stream: EventStream | None = None,
     embedded_worker: bool = False,
 ) -> web.Application:
-    owns_db, owns_store = db is None, blob_store is None
+    owns_db, owns_store, owns_stream = db is None, blob_store is None, stream is None
     tmp_dir = Path(settings.data_dir) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     db = db if db is not None else open_database(settings.database_url)
@@ -84,7 +94,8 @@ def create_app(
     metrics = _metrics_for(db)
     builder = IndexBuilder(settings.index_processes, metrics=metrics)  # starts on first use
     resolver = _resolver(settings, db, store, builder, metrics)
-    stream = open_stream(settings.stream_url, db)
+    if stream is None:
+        stream = _open_stream(settings, db)
     ctx = AppContext(
         settings=settings,
         db=db,
@@ -93,6 +104,7 @@ def create_app(
         metrics=metrics,
         resolver=resolver,
         tmp_dir=tmp_dir,
+        ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
@@ -105,7 +117,8 @@ def create_app(
             await migrate(db)
         yield
         builder.close()
-        await stream.close()
+        if owns_stream:
+            await stream.close()
         if owns_store:
             await store.close()
         if owns_db:
@@ -131,7 +144,7 @@ async def run_worker(
     store = open_blob_store(settings)
     builder = IndexBuilder(settings.index_processes, metrics=metrics)
     resolver = _resolver(settings, db, store, builder, metrics)
-    stream = open_stream(settings.stream_url, db)
+    stream = _open_stream(settings, db)
     ops = None
     try:
         await migrate(db)

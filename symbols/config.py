@@ -111,6 +111,8 @@ class Settings:
     pipeline_batch: int = 100
     # A batch whose consumer stopped (crash, kill) is handed out again after this long.
     pipeline_lease_seconds: float = 60.0
+    # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
+    capture_token_cache_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -205,6 +207,8 @@ class Settings:
             kwargs["pipeline_batch"] = _int("SYMBOLS_PIPELINE_BATCH", v, minimum=1)
         if (v := get("SYMBOLS_PIPELINE_LEASE_SECONDS")) is not None:
             kwargs["pipeline_lease_seconds"] = _float("SYMBOLS_PIPELINE_LEASE_SECONDS", v, minimum=1.0)
+        if (v := get("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS")) is not None:
+            kwargs["capture_token_cache_seconds"] = _float("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", v)
         return cls(**kwargs)
 
 

@@ -14,6 +14,9 @@ observes; ``metrics_response`` serves it on ``/metrics`` in both:
 - Resolution: frames by outcome, index loads by source and their duration
   (``symbols.resolve``); the index cache's hits, misses, evictions, bytes and entries,
   read from the cache at scrape time (``track_cache``).
+- Capture: requests by outcome (``ok`` or the error code), events by outcome, bytes
+  received (``symbols.api.capture``), stream publish duration by backend
+  (``symbols.errortracking.ingest``).
 """
 
 from __future__ import annotations
@@ -205,6 +208,28 @@ class Metrics:
             buckets=_SLOW_BUCKETS,
             registry=self.registry,
         )
+        self.capture_batches = Counter(
+            "symbols_capture_batches",
+            "Capture requests by outcome: ok or the error code answered",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.capture_events = Counter(
+            "symbols_capture_events",
+            "Captured events by outcome: accepted (durable), refused (401), unavailable (503)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.capture_bytes = Counter(
+            "symbols_capture_bytes", "Bytes of capture request bodies received", registry=self.registry
+        )
+        self.stream_publish_duration = Histogram(
+            "symbols_stream_publish_duration_seconds",
+            "Time to make one capture request's events durable, by stream backend",
+            ["backend"],
+            buckets=_FAST_BUCKETS,
+            registry=self.registry,
+        )
         self._queue = _QueueCollector()
         self._cache = _CacheCollector()
         self.registry.register(self._queue)
@@ -240,6 +265,12 @@ class Metrics:
         for kind, count in (events or {}).items():
             if count:
                 self.pipeline_events.labels(kind).inc(count)
+
+    def captured(self, outcome: str, body_bytes: int, events: int, event_outcome: str) -> None:
+        self.capture_batches.labels(outcome).inc()
+        self.capture_bytes.inc(body_bytes)
+        if events:
+            self.capture_events.labels(event_outcome).inc(events)
 
     def track_cache(self, cache: CacheView) -> None:
         """Export this cache's counters and size (one cache per process)."""

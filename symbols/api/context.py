@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ..config import Settings
 from ..db import Database
+from ..errortracking.ingest import Ingest
 from ..metrics import Metrics
 from ..resolve import Resolver
 from ..signing import Signer
@@ -25,6 +26,7 @@ class AppContext:
     metrics: Metrics
     resolver: Resolver
     tmp_dir: Path
+    ingest: Ingest
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""

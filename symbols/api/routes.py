@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import (
+    capture,
     fingerprints,
     health,
     issues,
@@ -71,6 +72,7 @@ def setup_routes(app: web.Application) -> None:
         path = f"/api/organizations/{{organization_id}}/{tail}/"
         router.add_get(path, handler)
         router.add_get(path.rstrip("/"), handler)
+    capture.add_routes(router)
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)

@@ -2,8 +2,9 @@
 ``version`` goes up by one each time, as PostHog's overrides need), and the stored events
 follow them (``issue_id`` and the ``$exception_issue_id`` property), with the counters.
 
-Both lock the issues involved (``FOR UPDATE`` on PostgreSQL, in id order; SQLite has one
-writer at a time) and only ever touch issues of ``team_id``.
+Both lock the fingerprints they move, then the issues involved (``FOR UPDATE`` on
+PostgreSQL, in a fixed order; SQLite has one writer at a time), the order in which issue
+linking takes its locks, and only ever touch issues of ``team_id``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ class SplitPart:
     description: str | None = None
 
 
-async def _lock(conn: AsyncConnection, team_id: int, issue_ids: Sequence[str]) -> dict:
+async def _lock(conn: AsyncConnection, team_id: int, issue_ids: Sequence[str], moving: list[str]) -> dict:
+    """Lock the fingerprints of the ``moving`` issues, then ``issue_ids``; the issues' rows."""
+    await conn.execute(
+        select(issue_fingerprints.c.id)
+        .where(issue_fingerprints.c.team_id == team_id, issue_fingerprints.c.issue_id.in_(moving))
+        .order_by(issue_fingerprints.c.id)
+        .with_for_update()
+    )
     rows = await conn.execute(
         select(issues)
         .where(issues.c.team_id == team_id, issues.c.id.in_(list(issue_ids)))
@@ -72,7 +80,7 @@ async def merge_issues(
     """Merge the sources into the target; the sources merged (those that exist in the
     project), or None when the target is not an issue of ``team_id``."""
     sources = sorted(set(source_ids) - {target_id})
-    locked = await _lock(conn, team_id, [target_id, *sources])
+    locked = await _lock(conn, team_id, [target_id, *sources], sources)
     if target_id not in locked:
         return None
     merged = [s for s in sources if s in locked]
@@ -122,7 +130,7 @@ async def split_issue(
 ) -> list[str] | None:
     """Each listed fingerprint the issue owns moves, with its events, to a new issue; the
     new issues' ids, or None when ``issue_id`` is not an issue of ``team_id``."""
-    locked = await _lock(conn, team_id, [issue_id])
+    locked = await _lock(conn, team_id, [issue_id], [issue_id])
     if issue_id not in locked:
         return None
     rows = await conn.execute(

@@ -73,6 +73,10 @@ async def _known(conn: AsyncConnection, team_id: int, fingerprints: list[str]) -
         select(issue_fingerprints.c.fingerprint, issues.c.id, issues.c.status)
         .join(issues, issues.c.id == issue_fingerprints.c.issue_id)
         .where(issue_fingerprints.c.team_id == team_id, issue_fingerprints.c.fingerprint.in_(fingerprints))
+        # Lock order fingerprints, then issues, as merge and split take theirs: a merge or
+        # split moving these fingerprints waits for this transaction, or this waits for it
+        # and then sees where they went, so no event lands in a gone or wrong issue.
+        .with_for_update(read=True, of=issue_fingerprints)
     )
     return {r.fingerprint: LinkedIssue(r.id, r.status) for r in rows}
 

@@ -4,8 +4,8 @@ import pytest
 
 from symbols.signing import Signer
 from symbols.storage import LocalBlobStore
-from tests.api.conftest import BLOBS
 from tests.fixtures.s3 import post_presigned
+from tests.support.api import BLOBS
 
 
 def sha(data: bytes) -> str:

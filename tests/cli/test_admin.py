@@ -5,24 +5,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.bundles import REPO
+from tests.support.net import free_port
+from tests.support.processes import run_symbols
+
 KEY_RE = re.compile(r"phx_[A-Za-z0-9_-]{40,}")
 
 
 def run(env: dict, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "symbols", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
-        check=False,
-    )
+    proc = run_symbols(env, *args)
     if ok:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -76,14 +74,8 @@ def test_users_and_roles(env):
     assert [line.split("\t")[:2] for line in run(env, "roles", "list").stdout.splitlines()] == [[role_id, "Frontend"]]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_zero_config_bootstraps_project_and_key(env, tmp_path):
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "symbols", "serve", "--port", str(port)],
         cwd=tmp_path,

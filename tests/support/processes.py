@@ -1,4 +1,5 @@
-"""Service and worker processes for tests: their environment, start, SIGTERM and reaping."""
+"""Real `symbols` processes for tests: the environment a worker or server runs with,
+starting them, and stopping or reaping them."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.bundles import REPO
 
 
-def worker_env(database, store_dir: Path, **extra: str) -> dict:
+def process_env(database, store_dir: Path, **extra: str) -> dict:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SYMBOLS_")}
     return base | {
         "PYTHONPATH": str(REPO),
@@ -24,11 +25,11 @@ def worker_env(database, store_dir: Path, **extra: str) -> dict:
     } | extra
 
 
-def spawn(args: list[str], **kwargs) -> subprocess.Popen:
+def popen(args: list[str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-def symbols_cli(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_symbols(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "symbols", *args], cwd=REPO, env=env, capture_output=True, text=True,
         timeout=timeout, check=False,

@@ -18,7 +18,7 @@ from symbols.symbol_sets.container import pack
 from symbols.workers import Deps, Worker
 from symbols.workers.pipeline import PipelineConsumer
 from tests.support.pipeline import APP, app_exception, captured
-from tests.support.processes import REPO, reap, sigterm, spawn, symbols_cli, worker_env
+from tests.support.processes import REPO, popen, process_env, reap, run_symbols, sigterm
 
 
 async def _count(db, query) -> int:
@@ -61,8 +61,8 @@ async def test_a_late_upload_resolves_stored_events_through_the_jobs(env):
 
 async def test_symbols_worker_sigterm_finishes_the_batch_in_hand(env):
     await _publish(env.db, env.project_id, 400, kinds=5)
-    proc = spawn([sys.executable, "-m", "symbols", "worker", "--no-jobs"], cwd=REPO,
-                 env=worker_env(env.db, env.store.root, SYMBOLS_PIPELINE_BATCH="20"))
+    proc = popen([sys.executable, "-m", "symbols", "worker", "--no-jobs"], cwd=REPO,
+                 env=process_env(env.db, env.store.root, SYMBOLS_PIPELINE_BATCH="20"))
     try:
         while await _count(env.db, select(func.count()).select_from(events)) == 0:
             assert proc.poll() is None, proc.stderr.read()
@@ -81,8 +81,8 @@ async def test_symbols_worker_sigterm_finishes_the_batch_in_hand(env):
 @pytest.mark.parametrize("round_", range(2))
 async def test_a_worker_killed_mid_batch_processes_nothing_twice(env, round_):
     await _publish(env.db, env.project_id, 600, kinds=30)
-    proc_env = worker_env(env.db, env.store.root, SYMBOLS_PIPELINE_BATCH="25", SYMBOLS_PIPELINE_LEASE_SECONDS="1")
-    proc = spawn([sys.executable, "-m", "symbols", "worker", "--no-jobs"], cwd=REPO, env=proc_env)
+    proc_env = process_env(env.db, env.store.root, SYMBOLS_PIPELINE_BATCH="25", SYMBOLS_PIPELINE_LEASE_SECONDS="1")
+    proc = popen([sys.executable, "-m", "symbols", "worker", "--no-jobs"], cwd=REPO, env=proc_env)
     try:
         while await _count(env.db, select(func.count()).select_from(events)) < 25 * (round_ + 1):
             assert proc.poll() is None, proc.stderr.read()
@@ -93,7 +93,7 @@ async def test_a_worker_killed_mid_batch_processes_nothing_twice(env, round_):
         reap(proc)
     assert await _count(env.db, select(func.count()).select_from(events)) < 600
     await asyncio.sleep(1.2)  # the killed consumer's lease runs out
-    done = await asyncio.to_thread(symbols_cli, proc_env, "worker", "--no-jobs", "--burst", timeout=120)
+    done = await asyncio.to_thread(run_symbols, proc_env, "worker", "--no-jobs", "--burst", timeout=120)
     assert done.returncode == 0, done.stderr
 
     assert await _count(env.db, select(func.count()).select_from(events)) == 600

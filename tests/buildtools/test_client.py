@@ -7,14 +7,13 @@ runs against the real service in test_upload.py.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from symbols.buildtools import client as c
 from symbols.config import ClientSettings
+from tests.support.net import free_port
 
 FAST = c.RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
 BASE = "/api/environments/7/error_tracking/"
@@ -142,12 +141,6 @@ async def test_404_html_is_not_our_api() -> None:
                 await api.check_access()
     finally:
         await server.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def test_connection_refused_fails_fast() -> None:

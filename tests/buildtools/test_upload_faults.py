@@ -7,7 +7,6 @@ test_upload.py.
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from symbols.buildtools import client as c
 from symbols.buildtools import inject as inj
 from symbols.buildtools.upload import upload_directory
+from tests.support.net import free_port
 
 
 class RevokedAfterOneBatch:
@@ -51,9 +51,7 @@ async def test_fatal_error_carries_what_was_done(build_dir: Path) -> None:
 
 
 async def test_unreachable_presigned_host_fails_fast() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     slow = c.RetryPolicy(attempts=6, base_delay=0.5, max_delay=4)
     async with c.SymbolsClient("http://127.0.0.1:1", "1", "k", retry=slow) as api:
         began = time.monotonic()

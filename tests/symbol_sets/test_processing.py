@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import orjson
 import pytest
@@ -14,10 +13,7 @@ from symbols.sourcemaps import load_index
 from symbols.symbol_sets.blobs import index_key
 from symbols.symbol_sets.container import MAGIC, pack
 from symbols.workers import Worker
-
-DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
-APP_JS = (DIST / "assets" / "app.js").read_bytes()
-APP_MAP = (DIST / "assets" / "app.js.map").read_bytes()
+from tests.support.bundles import APP_JS, APP_MAP
 
 
 async def _run(env, **kw) -> dict:

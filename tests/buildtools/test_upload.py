@@ -8,55 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from symbols.buildtools import inject as inj
 from symbols.buildtools.client import SymbolsClient, release_hash_id
-from symbols.cli import main
 from symbols.symbol_sets import container
-
-from .service import ServiceThread, seed, settings_for
-from .test_cli_upload_errors import CLEAN_ENV
+from tests.support.cli import run_cli
+from tests.support.service import Service, injected
 
 SCRIPTS = ["assets/app.js", "cli.cjs", "concat.js", "esm.mjs", "rollup.cjs", "strict.min.js"]
 
 
 def cli(*args: str, env: dict | None = None):
-    return CliRunner().invoke(main, ["sourcemap", *args], env={**CLEAN_ENV, **(env or {})})
-
-
-class Service:
-    """Starts (and restarts, with other settings) the service on one data folder."""
-
-    def __init__(self, data_dir: Path, overrides: dict) -> None:
-        self.data_dir = data_dir
-        self.overrides = overrides
-        self.thread: ServiceThread | None = None
-        settings = settings_for(data_dir, **overrides)
-        (self.project, self.other_project, self.token, self.read_only_token,
-         self.write_only_token) = asyncio.run(seed(settings))
-        self.host = ""
-
-    def start(self, **changes: object) -> Service:
-        self.stop()
-        self.thread = ServiceThread(settings_for(self.data_dir, **{**self.overrides, **changes}))
-        self.host = self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.thread is not None:
-            self.thread.stop()
-            self.thread = None
-
-    def env(self, **changes: str) -> dict[str, str]:
-        return {"SYMBOLS_HOST": self.host, "SYMBOLS_PROJECT": self.project, "SYMBOLS_TOKEN": self.token, **changes}
-
-    def api(self, coro_fn):
-        async def run():
-            async with SymbolsClient(self.host, self.project, self.token) as client:
-                return await coro_fn(client)
-
-        return asyncio.run(run())
+    return run_cli("sourcemap", *args, env=env)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -79,11 +42,6 @@ def local_service(tmp_path: Path):
     svc = Service(tmp_path / "data", {}).start()
     yield svc
     svc.stop()
-
-
-def injected(build_dir: Path) -> dict[str, inj.Pair]:
-    assert cli("inject", "-d", str(build_dir)).exit_code == 0
-    return {p.script.relative_to(build_dir).as_posix(): p for p in inj.scan(build_dir).pairs}
 
 
 def expected_container(pair: inj.Pair) -> bytes:

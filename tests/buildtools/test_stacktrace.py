@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from symbols.buildtools.stacktrace import GECKO, V8, FrameLine, parse, parse_line, script_path
-from tests.cli.node_helpers import NODE, needs_node, run_script
-
-DIST = Path(__file__).resolve().parent / "fixtures" / "build" / "dist"
+from tests.support.bundles import DIST
+from tests.support.node import NODE, needs_node, run_script
 
 
 def positions(trace: str) -> list[tuple[str | None, str | None, int | None, int | None]]:

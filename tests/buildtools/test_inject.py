@@ -14,9 +14,8 @@ from symbols import files
 from symbols.buildtools import inject as inj
 from symbols.buildtools.inject import PairState
 from symbols.sourcemaps.vlq import encode_value
-
-from .conftest import snapshot
-from .node_helpers import frames_in, map_positions, needs_node, run_script
+from tests.support.bundles import DIST, snapshot
+from tests.support.node import frames_in, map_positions, needs_node, run_script
 
 SCRIPTS = ["assets/app.js", "cli.cjs", "esm.mjs", "rollup.cjs", "strict.min.js", "concat.js"]
 ROLLUP_DEBUG_ID = "ed3681f2-ec93-474e-8570-0e27be1b8f32"
@@ -87,7 +86,7 @@ def test_inject_writes_prologue_comment_and_map_chunk_id(build_dir: Path) -> Non
     assert text == inj.prologue(app.chunk_id) + "\n" + before + f"//# chunkId={app.chunk_id}\n"
     doc = json.loads((build_dir / "assets/app.js.map").read_text())
     assert doc["chunk_id"] == app.chunk_id
-    original = json.loads((Path(__file__).parents[1] / "fixtures/build/dist/assets/app.js.map").read_text())
+    original = json.loads((DIST / "assets" / "app.js.map").read_text())
     assert doc["mappings"] == ";" + original["mappings"]
     assert doc["sources"] == original["sources"]
     assert inj.trailing_comments(text)["chunkId"] == app.chunk_id
@@ -106,7 +105,7 @@ def test_shebang_stays_first_and_mode_is_kept(build_dir: Path) -> None:
     assert lines[2:-1] == original[1:]
     assert stat.S_IMODE(script.stat().st_mode) == mode
     doc = json.loads((build_dir / "cli.cjs.map").read_text())
-    source = json.loads((Path(__file__).parents[1] / "fixtures/build/dist/cli.cjs.map").read_text())
+    source = json.loads((DIST / "cli.cjs.map").read_text())
     first, rest = source["mappings"].split(";", 1)
     assert doc["mappings"] == first + ";;" + rest
 
@@ -249,7 +248,7 @@ def test_map_is_completed_after_crash_between_writes(build_dir: Path, tmp_path: 
 def test_map_with_chunk_id_but_plain_script_is_a_problem(build_dir: Path) -> None:
     inject_all(build_dir)
     # The bundler rebuilt the script but the injected map stayed behind.
-    fresh = (Path(__file__).parents[1] / "fixtures/build/dist/esm.mjs").read_bytes()
+    fresh = (DIST / "esm.mjs").read_bytes()
     (build_dir / "esm.mjs").write_bytes(fresh)
     problems = [(p.path.name, p.reason) for p in inj.scan(build_dir).problems]
     assert len(problems) == 1 and problems[0][0] == "esm.mjs"

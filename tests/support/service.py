@@ -14,9 +14,12 @@ from pathlib import Path
 from aiohttp import web
 
 from symbols.app import create_app
+from symbols.buildtools import inject as inj
+from symbols.buildtools.client import SymbolsClient
 from symbols.config import Settings
 from symbols.db import migrate, open_database
 from symbols.db.access import create_api_key, create_project
+from tests.support.cli import run_cli
 
 SCOPES = ["error_tracking:read", "error_tracking:write"]
 
@@ -78,3 +81,43 @@ def settings_for(data_dir: Path, **overrides: object) -> Settings:
     return Settings(
         data_dir=data_dir, embedded_worker=False, bootstrap=False, secret_key="test-secret", **overrides
     )
+
+
+class Service:
+    """Starts (and restarts, with other settings) the service on one data folder."""
+
+    def __init__(self, data_dir: Path, overrides: dict) -> None:
+        self.data_dir = data_dir
+        self.overrides = overrides
+        self.thread: ServiceThread | None = None
+        settings = settings_for(data_dir, **overrides)
+        (self.project, self.other_project, self.token, self.read_only_token,
+         self.write_only_token) = asyncio.run(seed(settings))
+        self.host = ""
+
+    def start(self, **changes: object) -> Service:
+        self.stop()
+        self.thread = ServiceThread(settings_for(self.data_dir, **{**self.overrides, **changes}))
+        self.host = self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.thread.stop()
+            self.thread = None
+
+    def env(self, **changes: str) -> dict[str, str]:
+        return {"SYMBOLS_HOST": self.host, "SYMBOLS_PROJECT": self.project, "SYMBOLS_TOKEN": self.token, **changes}
+
+    def api(self, coro_fn):
+        async def run():
+            async with SymbolsClient(self.host, self.project, self.token) as client:
+                return await coro_fn(client)
+
+        return asyncio.run(run())
+
+
+def injected(build_dir: Path) -> dict[str, inj.Pair]:
+    """Inject ``build_dir`` with the command; its pairs by script path."""
+    assert run_cli("sourcemap", "inject", "-d", str(build_dir)).exit_code == 0
+    return {p.script.relative_to(build_dir).as_posix(): p for p in inj.scan(build_dir).pairs}
