@@ -9,6 +9,8 @@ observes; ``metrics_response`` serves it on ``/metrics`` in both:
   the oldest due queued job's wait, read from the database at scrape time
   (``queue_source``; a database fault only leaves those series out).
 - Index building: builds by outcome and their duration (``symbol_sets.pool.IndexBuilder``).
+- Pipeline: captured events by outcome, stream batches by outcome and their duration
+  (``symbols.workers.pipeline``).
 - Resolution: frames by outcome, index loads by source and their duration
   (``symbols.resolve``); the index cache's hits, misses, evictions, bytes and entries,
   read from the cache at scrape time (``track_cache``).
@@ -187,6 +189,25 @@ class Metrics:
             buckets=_FAST_BUCKETS,
             registry=self.registry,
         )
+        self.pipeline_events = Counter(
+            "symbols_pipeline_events",
+            "Captured events through the pipeline, by outcome (stored, duplicates, suppressed, "
+            "undecodable, unknown_project)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.pipeline_batches = Counter(
+            "symbols_pipeline_batches",
+            "Stream batches by outcome (done, error: handed back and retried)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.pipeline_batch_duration = Histogram(
+            "symbols_pipeline_batch_duration_seconds",
+            "Time to process one stream batch, all stages and the store transaction",
+            buckets=_SLOW_BUCKETS,
+            registry=self.registry,
+        )
         self.capture_batches = Counter(
             "symbols_capture_batches",
             "Capture requests by outcome: ok or the error code answered",
@@ -237,6 +258,13 @@ class Metrics:
     def frames_resolved(self, outcomes: Iterable[str]) -> None:
         for outcome, count in Tally(outcomes).items():
             self.resolve_frames.labels(outcome).inc(count)
+
+    def pipeline_batch(self, outcome: str, seconds: float, events: dict[str, int] | None = None) -> None:
+        self.pipeline_batches.labels(outcome).inc()
+        self.pipeline_batch_duration.observe(seconds)
+        for kind, count in (events or {}).items():
+            if count:
+                self.pipeline_events.labels(kind).inc(count)
 
     def captured(self, outcome: str, body_bytes: int, events: int, event_outcome: str) -> None:
         self.capture_batches.labels(outcome).inc()

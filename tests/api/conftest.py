@@ -8,7 +8,6 @@ are services to capture into (SQLite/PostgreSQL, database/Redis stream).
 
 from __future__ import annotations
 
-import gzip
 import io
 import uuid
 from dataclasses import dataclass
@@ -27,29 +26,10 @@ from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
 from symbols.db.tables import jobs
 from symbols.errortracking.redis_stream import RedisStream
 from symbols.storage import BlobStore, LocalBlobStore, open_blob_store
-from symbols.symbol_sets.container import pack
 from tests.databases import open_test_database
 from tests.support.capture import REDIS_URL, drop_redis_keys, project_tokens, queued
 
-SOURCE_MAP = b'{"version":3,"sources":["src/app.ts"],"names":["hello"],"mappings":"AAAA,SAASA"}'
 MIB = 1024 * 1024
-MINIFIED = b"function hello(){return 1}\n//# chunkId=abc\n"
-
-BLOBS = {
-    "raw_json": SOURCE_MAP,
-    "gzip": gzip.compress(SOURCE_MAP),
-    "container_v1": (
-        b"posthog_error_tracking"
-        + (1).to_bytes(4, "little")
-        + (2).to_bytes(4, "little")
-        + len(MINIFIED).to_bytes(8, "little")
-        + MINIFIED
-        + len(SOURCE_MAP).to_bytes(8, "little")
-        + SOURCE_MAP
-    ),
-    "container_v2_none": pack(SOURCE_MAP, MINIFIED, zstd_level=None),
-    "container_v2_zstd": pack(SOURCE_MAP, MINIFIED),
-}
 
 
 @dataclass
@@ -146,6 +126,12 @@ async def api(api_factory) -> Api:
 async def matrix_api(request, api_factory) -> Api:
     db_kind, store_kind = request.param.split("-")
     return await api_factory(db_kind, store_kind)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_api(request, api_factory) -> Api:
+    """The service over each database (local blob store)."""
+    return await api_factory(request.param)
 
 
 @dataclass
