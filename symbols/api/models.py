@@ -9,7 +9,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ..db.types import parse_uuid
-from .operation import Code, invalid
+from ..symbol_sets import params
+from .operation import Code, domain_rule, invalid
 from .parse import DEFAULT_LIMIT, MAX_LIMIT
 
 T = TypeVar("T")
@@ -30,32 +31,33 @@ Uuid = Annotated[str, BeforeValidator(_uuid), WithJsonSchema(UUID_SCHEMA)]
 
 def text(max_length: int, code: str = "invalid_input") -> Any:
     """A non-blank string of at most ``max_length`` characters; errors have ``code``."""
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-            raise invalid(code, f"must be a non-empty string of at most {max_length} characters.")
-        return value
-
+    rule = domain_rule(lambda value: params.text(value, "the value", max_length=max_length, code=code))
     schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": r"\S"}
-    return Annotated[str, BeforeValidator(check), WithJsonSchema(schema), Code(code)]
-
-
-def _release_id(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise invalid("invalid_release_id", f"Invalid release ID provided: {str(value)[:100]!r}")
-    return parsed
+    return Annotated[str, rule, WithJsonSchema(schema), Code(code)]
 
 
 # A release id as clients send it: absent, null, "" or a UUID.
 ReleaseId = Annotated[
     str | None,
-    BeforeValidator(_release_id),
+    domain_rule(params.release_param),
     WithJsonSchema({"anyOf": [UUID_SCHEMA, {"type": "null"}]}),
     Code("invalid_release_id"),
 ]
+
+
+def _drop_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def described(schema: dict, description: str | None = None) -> Any:
+    """A field the domain checks itself (with PostHog's codes): any JSON value passes the
+    model, the document shows ``schema``."""
+    extra = {**schema, **({"description": description} if description else {})}
+    return Annotated[Any, WithJsonSchema(extra), Field(json_schema_extra=_drop_default)]
+
+
+class Success(BaseModel):
+    success: bool
 
 
 def _flag(value: Any) -> Any:
@@ -82,10 +84,6 @@ NonNegative = Annotated[
 
 # A file part of a multipart/form-data body (streamed by the handler, never validated here).
 FileField = Annotated[bytes, WithJsonSchema({"type": "string", "format": "binary"})]
-
-
-def _drop_default(schema: dict) -> None:
-    schema.pop("default", None)
 
 
 def absent(description: str | None = None) -> Any:

@@ -18,6 +18,8 @@ TITLE = "symbols"
 VERSION = "1"
 _REF = "#/components/schemas/{model}"
 _SKIP_METHODS = {"HEAD", "OPTIONS"}
+# The pages for people (symbols.web) name their routes "web:..."; they are not the API.
+_PAGES = "web:"
 _ERROR_TYPES = {
     400: "validation_error",
     401: "authentication_error",
@@ -32,10 +34,12 @@ _REASONS = {
     200: "OK",
     201: "Created",
     204: "No content",
+    308: "Moved: the answer names where",
     400: "The request breaks the documented schema or a rule",
     401: "No API key, or an unknown one",
     403: "The API key lacks the scope",
     404: "Not found (an unknown id, or a project the key may not use)",
+    405: "Not allowed",
     409: "A concurrent request changed the same data; try again",
     413: "The request is too large",
     503: "The database or the blob store is unavailable; try again later",
@@ -126,6 +130,8 @@ def _errors(op: Operation) -> dict[int, tuple[str, ...]]:
             add({400: tuple(field_codes(model).values())})
     if op.body is not None or op.form is not None:
         add(_BODY_ERRORS)
+    if op.project is False:
+        add({404: ("not_found",)})
     if op.scope == SCOPE_WRITE:
         add({409: ("conflict",)})
     add(op.errors)
@@ -147,27 +153,39 @@ def _responses(op: Operation, names: dict) -> dict:
     return out
 
 
-def _operation_id(route_path: str, method: str, handler: Any, shared: bool) -> str:
+def _operation_id(route_path: str, method: str, handler: Any, op: Operation, shared: bool) -> str:
     base = re.match(r"^/api/(projects|environments)/", route_path)
-    module = handler.__module__.rsplit(".", 1)[-1]
+    module = op.tags[0] if op.tags else handler.__module__.rsplit(".", 1)[-1]
     parts = [base.group(1)] if base else []
     parts += [module, handler.__name__] + ([method.lower()] if shared else [])
     return "_".join(parts)
 
 
 def _routes(app: web.Application) -> list[tuple[str, str, Any]]:
-    """(path, method, handler) of every route; a path without its trailing slash is an
+    """(path, method, handler) of every API route; a path without its trailing slash is an
     alias of the one with it and is not listed again."""
     routes = []
-    paths = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
-    for route in app.router.routes():
-        path = route.resource.canonical if route.resource is not None else None
-        if path is None or route.method in _SKIP_METHODS or route.method == "*":
+    api = [r for r in app.router.routes() if r.resource is not None and not (r.resource.name or "").startswith(_PAGES)]
+    paths = {r.resource.canonical for r in api}
+    for route in api:
+        path = route.resource.canonical
+        if route.method in _SKIP_METHODS or route.method == "*":
             continue
         if not path.endswith("/") and path + "/" in paths:
             continue
         routes.append((path, route.method, route.handler))
     return routes
+
+
+def _unique_ids(paths: dict[str, dict]) -> None:
+    """One handler on several paths (capture's): each id gets its path."""
+    entries = [(path, entry) for path, item in paths.items() for entry in item.values()]
+    counts: dict[str, int] = {}
+    for _, entry in entries:
+        counts[entry["operationId"]] = counts.get(entry["operationId"], 0) + 1
+    for path, entry in entries:
+        if counts[entry["operationId"]] > 1:
+            entry["operationId"] += "_" + (re.sub(r"\W+", "_", path).strip("_") or "root")
 
 
 class UndocumentedRoute(Exception):
@@ -191,7 +209,7 @@ def build_document(app: web.Application, server_url: str | None = None) -> dict:
     for (path, method, handler), op in zip(routes, ops):
         item = paths.setdefault(path, {})
         entry: dict[str, Any] = {
-            "operationId": _operation_id(path, method, handler, len(handler_methods[handler]) > 1),
+            "operationId": _operation_id(path, method, handler, op, len(handler_methods[handler]) > 1),
             "summary": op.summary,
             "tags": list(op.tags) or [handler.__module__.rsplit(".", 1)[-1]],
         }
@@ -217,6 +235,8 @@ def build_document(app: web.Application, server_url: str | None = None) -> dict:
                 "required": True,
                 "content": {"multipart/form-data": {"schema": names[(op.form, "validation")]}},
             }
+        if op.request_media:
+            entry["requestBody"] = {"content": {m.media_type: {"schema": m.schema} for m in op.request_media}}
         if op.scope is None:
             entry["security"] = []
         else:
@@ -224,6 +244,7 @@ def build_document(app: web.Application, server_url: str | None = None) -> dict:
             entry["x-scopes"] = [op.scope]
         entry["responses"] = _responses(op, names)
         item[method.lower()] = entry
+    _unique_ids(paths)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": _DESCRIPTION},

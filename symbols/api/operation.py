@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
-from .auth import authorize
+from ..errors import InvalidInput
+from .auth import authenticate, authorize
 from .errors import NotFound, ValidationError
 from .parse import json_body
 
@@ -48,6 +49,19 @@ def invalid(code: str, detail: str) -> PydanticCustomError:
     return PydanticCustomError(code, detail.replace("{", "(").replace("}", ")"), {"symbols_code": code})
 
 
+def domain_rule(parse: Callable[[Any], Any]) -> BeforeValidator:
+    """A validator running a domain parser (``symbols.symbol_sets.params``): the rules stay
+    in one place, its ``InvalidInput`` keeps its code."""
+
+    def run(value: Any) -> Any:
+        try:
+            return parse(value)
+        except InvalidInput as exc:
+            raise invalid(exc.code, exc.detail) from None
+
+    return BeforeValidator(run)
+
+
 @dataclass(frozen=True)
 class Media:
     """A response that is not a JSON model: its media type and JSON schema."""
@@ -65,12 +79,16 @@ class Operation:
     body: type[BaseModel] | None = None
     # multipart/form-data read (streamed) by the handler; documented, not validated here.
     form: type[BaseModel] | None = None
+    # Other bodies the handler reads itself (capture's); documented, not validated here.
+    request_media: tuple[Media, ...] = ()
     # status -> a model, a Media, or None (no body).
     responses: dict[int, Any] = field(default_factory=dict)
     # error codes the handler or the domain raise, beyond the models' and the generic ones.
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)
     description: str | None = None
     tags: tuple[str, ...] = ()
+    # False: a route outside any project (the key is checked, not its projects).
+    project: bool = True
 
 
 @dataclass(frozen=True)
@@ -110,10 +128,11 @@ def _error(exc: PydanticError, codes: dict[str, str]) -> ValidationError:
     loc = [str(part) for part in err["loc"]]
     attr = ".".join(loc) or None
     custom = (err.get("ctx") or {}).get("symbols_code")
+    message = err["msg"] if custom else f"{err['msg']}."
+    detail = f"{attr}: {message}" if attr else message
     if custom:
-        return ValidationError(custom, err["msg"], attr)
+        return ValidationError(custom, detail, attr)
     code = next((codes[part] for part in reversed(loc) if part in codes), None)
-    detail = f"{attr}: {err['msg']}." if attr else f"{err['msg']}."
     return ValidationError(code or _CODES.get(err["type"], "invalid_input"), detail, attr)
 
 
@@ -155,17 +174,26 @@ def operation(
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     form: type[BaseModel] | None = None,
+    request_media: list[Media] | None = None,
     errors: dict[int, tuple[str, ...]] | None = None,
     description: str | None = None,
     tags: tuple[str, ...] = (),
+    project: bool = True,
 ) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
     """Declare a route's handler: ``scope`` None means no personal API key (its own auth)."""
-    op = Operation(summary, scope, path, query, body, form, responses, errors or {}, description, tags)
+    op = Operation(
+        summary, scope, path, query, body, form, tuple(request_media or ()), responses, errors or {}, description,
+        tags, project,
+    )
 
     def decorate(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(handler)
         async def checked(request: web.Request) -> web.StreamResponse:
-            project_id = await authorize(request, scope) if scope is not None else 0
+            project_id = 0
+            if scope is not None and project:
+                project_id = await authorize(request, scope)
+            elif scope is not None:
+                await authenticate(request, scope)
             inp = Input(
                 project_id,
                 _path(path, request) if path is not None else None,

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from ..symbol_sets import upload as uploads_
 from ..symbol_sets.manage import get_one
+from ..symbol_sets.params import parse_content_hashes
 from ..symbol_sets.upload import Upload
 from .auth import WRITE
-from .blobs import upload_target
 from .context import context
 from .errors import ValidationError
 from .models import IdPath, Uuid
@@ -46,13 +46,8 @@ class Success(BaseModel):
 
 
 async def _start(request: web.Request, project_id: int, uploads: list[Upload], **rules: bool) -> dict[str, dict]:
-    """``{chunk_id: {presigned_url, symbol_set_id}}`` for each set whose bytes must be sent."""
     ctx = context(request)
-    plan = await uploads_.plan_start(ctx.db, project_id, uploads, **rules)
-    # Targets before any write: a store that cannot sign changes nothing.
-    targets = {ref: await upload_target(ctx, request, key) for ref, key in plan.keys.items()}
-    ids = await uploads_.apply_start(ctx.db, ctx.store, plan)
-    return {ref: {"presigned_url": targets[ref], "symbol_set_id": ids[ref]} for ref in plan.keys}
+    return await ctx.links.start_uploads(ctx.db, ctx.base_url(request), project_id, uploads, **rules)
 
 
 @operation(
@@ -78,7 +73,8 @@ async def bulk_finish_upload(request: web.Request, inp: Input[None, None, BulkFi
     if inp.body.content_hashes:
         ctx = context(request)
         await uploads_.finish(
-            ctx.db, ctx.store, inp.project_id, inp.body.content_hashes, max_bytes=ctx.settings.max_upload_bytes
+            ctx.db, ctx.store, inp.project_id, parse_content_hashes(inp.body.content_hashes),
+            max_bytes=ctx.settings.max_upload_bytes,
         )
     return json_response({"success": True}, status=201)
 

@@ -9,15 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..db.symbol_sets import ORDERINGS, STATUSES, list_symbol_sets
 from ..symbol_sets.manage import change, delete_many, get_one
+from ..symbol_sets.params import MAX_REF_LENGTH
 from .auth import READ, WRITE
-from .blobs import download_url
 from .context import context
 from .errors import NotFound
 from .models import IdPath, Page, PageQuery, ReleaseId, SymbolSet, Uuid, absent, text
 from .operation import Code, Input, operation
 from .parse import json_response, paginated
 from .serializers import symbol_set_json
-from .upload_params import MAX_REF_LENGTH, bounded
+from .upload_params import bounded
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Ordering = Literal[ORDERINGS]  # type: ignore[valid-type]
@@ -116,4 +116,5 @@ async def download(request: web.Request, inp: Input[IdPath, None, None]) -> web.
     symbol_set = await _get(request, inp)
     if not symbol_set.storage_ptr or not symbol_set.uploaded_at:
         raise NotFound("Symbol set has no uploaded file.")
-    return json_response({"url": await download_url(context(request), request, symbol_set)})
+    ctx = context(request)
+    return json_response({"url": await ctx.links.download_url(ctx.base_url(request), symbol_set)})

@@ -6,13 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from ..signing import InvalidToken
 from ..storage import BlobNotFound
 from .context import context
 from .errors import NotFound, PermissionDenied, ValidationError
 from .models import FileField
 from .multipart import fields_then_file
 from .operation import Input, Media, operation
-from .signing import InvalidToken
 from .spool import spool_part
 
 _SIGNED = "Signed by this service (a presigned upload or download link); it expires."

@@ -20,8 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cli.service import ServiceThread, seed, settings_for
 from tests.databases import create_pg_database, drop_pg_database
+from tests.support.service import ServiceThread, seed, settings_for
 
 CHECKS = (
     "not_a_server_error",
