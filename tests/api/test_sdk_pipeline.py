@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import posthog
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from tests.support.node import NODE
 from tests.support.npm import npm_package
 from tests.support.pipeline import DIST
 from tests.support.processes import REPO
+from tests.support.sdks import python_sdk_sends
 
 POSTHOG_NODE = "5.74.0"
 WAIT_SECONDS = 60
@@ -158,27 +158,12 @@ async def test_posthog_node_event_resolved_by_a_later_upload(service, tmp_path):
     assert after.properties["$exception_fingerprint"] == before.properties["$exception_fingerprint"]
 
 
-def _python_sdk_sends(url: str, token: str) -> None:
-    client = posthog.Posthog(token, host=url, sync_mode=True)
-
-    def checkout():
-        raise ValueError("boom from python")
-
-    for _ in range(2):
-        try:
-            checkout()
-        except ValueError as exc:
-            client.capture_exception(exc, distinct_id="py-user", properties={"plan": "pro"})
-    client.flush()
-    client.shutdown()
-
-
 async def test_posthog_python_exceptions_pass_through_and_group(service):
-    await asyncio.to_thread(_python_sdk_sends, service.api.base_url, service.token)
+    await asyncio.to_thread(python_sdk_sends, service.api.base_url, service.token, times=2)
 
     first, second = await _exceptions(service.api.db, 2)
     top = _frames(first)[-1]
     assert (top["resolved_name"], top["lang"], top["resolved"]) == ("checkout", "python", True)
-    assert top["source"].endswith("test_sdk_pipeline.py")
+    assert top["source"].endswith("sdks.py")
     assert first.properties["plan"] == "pro" and first.properties["$exception_types"] == ["ValueError"]
     assert first.issue_id is not None and second.issue_id == first.issue_id
