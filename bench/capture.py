@@ -34,10 +34,10 @@ from pathlib import Path
 import aiohttp
 import orjson
 
+from bench.databases import scratch_database
 from symbols.db import migrate, open_database
 from symbols.db.access import create_project
 
-PG_ADMIN = os.environ.get("SYMBOLS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 WARM_UP_REQUESTS = 20
 
 
@@ -77,16 +77,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _wait_up(url: str, proc: asyncio.subprocess.Process) -> None:
@@ -139,12 +129,14 @@ async def _redis_server(folder: Path) -> tuple[asyncio.subprocess.Process, str]:
 
 async def run(db_kind: str, stream: str, args: argparse.Namespace) -> float:
     work = Path(tempfile.mkdtemp(prefix="bench-capture-"))
-    pg_name = f"symbols_bench_{uuid.uuid4().hex[:10]}"
-    if db_kind == "sqlite":
-        db_url = f"sqlite+aiosqlite:///{work / 'symbols.db'}"
-    else:
-        await _pg_admin(f'CREATE DATABASE "{pg_name}"')
-        db_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + pg_name
+    try:
+        async with scratch_database(db_kind, work) as db_url:
+            return await _run(db_url, db_kind, work, stream, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def _run(db_url: str, db_kind: str, work: Path, stream: str, args: argparse.Namespace) -> float:
     db = open_database(db_url)
     redis = None
     server = None
@@ -189,9 +181,6 @@ async def run(db_kind: str, stream: str, args: argparse.Namespace) -> float:
             if proc is not None and proc.returncode is None:
                 proc.terminate()
                 await proc.wait()
-        if db_kind == "postgresql":
-            await _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,8 +107,9 @@ async def test_posthog_node_capture_exception(capture_server, tmp_path):
     assert all(len(f["raw_id"]) == 128 for f in prepared.exceptions[0]["stacktrace"]["frames"])
 
 
-def _python_sdk_sends(url: str, gzip: bool) -> None:
-    client = posthog.Posthog("phc_py_token", host=url, sync_mode=True, gzip=gzip)
+def python_sdk_sends(url: str, gzip: bool, token: str = "phc_py_token") -> None:
+    """posthog (PyPI) captures one ValueError raised in ``checkout`` and flushes."""
+    client = posthog.Posthog(token, host=url, sync_mode=True, gzip=gzip)
 
     def checkout():
         raise ValueError("boom from python")
@@ -123,7 +124,7 @@ def _python_sdk_sends(url: str, gzip: bool) -> None:
 
 @pytest.mark.parametrize("gzip", [False, True])
 async def test_posthog_python_capture_exception(capture_server, gzip):
-    await asyncio.to_thread(_python_sdk_sends, capture_server.url, gzip)
+    await asyncio.to_thread(python_sdk_sends, capture_server.url, gzip)
     assert capture_server.refused == []
     assert [(path, gzipped) for path, gzipped, _ in capture_server.requests] == [("/batch/", gzip)]
     (event,) = capture_server.events()
