@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import cProfile
 import hashlib
-import os
 import pstats
 import tempfile
 import time
@@ -31,6 +30,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.databases import scratch_database
 from symbols.db import migrate, open_database
 from symbols.db.access import create_project
 from symbols.db.symbol_sets import insert_symbol_set
@@ -44,7 +44,6 @@ from symbols.symbol_sets.container import pack
 from symbols.symbol_sets.pool import IndexBuilder
 
 APP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "build" / "dist" / "assets" / "app.js"
-PG_ADMIN = os.environ.get("SYMBOLS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 COLUMNS = [20, 36, 77, 120, 185, 250, 398, 450, 605, 611]  # all on the bundle's one line
 TYPES = 20
 
@@ -66,24 +65,13 @@ def event(n: int) -> CapturedEvent:
     return CapturedEvent(str(uuid.uuid4()), "$exception", f"user-{n % 500}", props, now, now)
 
 
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def run(kind: str, events: int, batch: int, profile: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    pg_name = f"symbols_bench_{uuid.uuid4().hex[:10]}"
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{work / 'symbols.db'}"
-    else:
-        await _pg_admin(f'CREATE DATABASE "{pg_name}"')
-        url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{pg_name}"
+    async with scratch_database(kind, work) as url:
+        await _run(url, kind, work, events, batch, profile)
+
+
+async def _run(url: str, kind: str, work: Path, events: int, batch: int, profile: bool) -> None:
     db = open_database(url)
     store = LocalBlobStore(work / "blobs")
     builder = IndexBuilder(1)
@@ -134,8 +122,6 @@ async def run(kind: str, events: int, batch: int, profile: bool) -> None:
         builder.close()
         await store.close()
         await db.close()
-        if kind == "postgresql":
-            await _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 async def _server_cpu(db) -> float:
