@@ -32,6 +32,7 @@ from .symbol_sets.pool import IndexBuilder
 from .workers import Deps
 from .workers.embedded import embedded_worker as embedded
 from .workers.ops import start_ops_server
+from .workers.retention import retention_running
 from .workers.worker import worker_from_settings
 
 log = logging.getLogger("symbols.worker")
@@ -92,6 +93,12 @@ def create_app(
     if embedded_worker:
         # Started after the database is migrated, stopped before it is closed.
         app.cleanup_ctx.append(embedded(settings, Deps(db, store, builder), metrics))
+
+        async def retention(_app: web.Application) -> AsyncIterator[None]:
+            async with retention_running(db, settings.event_retention_days):
+                yield
+
+        app.cleanup_ctx.append(retention)
     return app
 
 
@@ -120,7 +127,8 @@ async def run_worker(settings: Settings, *, concurrency: int | None = None, burs
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
-        await worker.run()
+        async with retention_running(db, None if burst else settings.event_retention_days):
+            await worker.run()
         return dict(worker.stats)
     finally:
         if ops is not None:

@@ -103,6 +103,8 @@ class Settings:
     # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
     # None: not served.
     worker_metrics_port: int | None = None
+    # Events older than this many days are deleted by the workers (None: kept forever).
+    event_retention_days: int | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -189,6 +191,8 @@ class Settings:
             if port > 65535:
                 raise ConfigError(f"SYMBOLS_WORKER_METRICS_PORT must be a port (1-65535), got {port}")
             kwargs["worker_metrics_port"] = port
+        if (v := get("SYMBOLS_EVENT_RETENTION_DAYS")) is not None:
+            kwargs["event_retention_days"] = _int("SYMBOLS_EVENT_RETENTION_DAYS", v, minimum=1)
         return cls(**kwargs)
 
 
