@@ -103,6 +103,16 @@ class Settings:
     # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
     # None: not served.
     worker_metrics_port: int | None = None
+    # The capture stream: empty for the database, or redis://host:port/db (Redis Streams).
+    stream_url: str = ""
+    # Workers (embedded and `symbols worker`) run the error-tracking pipeline on the stream.
+    pipeline: bool = True
+    # Events a pipeline consumer takes from the stream at once.
+    pipeline_batch: int = 100
+    # A batch whose consumer stopped (crash, kill) is handed out again after this long.
+    pipeline_lease_seconds: float = 60.0
+    # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
+    capture_token_cache_seconds: float = 30.0
     # Events older than this many days are deleted by the workers (None: kept forever).
     event_retention_days: int | None = None
 
@@ -191,6 +201,16 @@ class Settings:
             if port > 65535:
                 raise ConfigError(f"SYMBOLS_WORKER_METRICS_PORT must be a port (1-65535), got {port}")
             kwargs["worker_metrics_port"] = port
+        if (v := get("SYMBOLS_STREAM_URL")) is not None:
+            kwargs["stream_url"] = v
+        if (v := get("SYMBOLS_PIPELINE")) is not None:
+            kwargs["pipeline"] = _bool("SYMBOLS_PIPELINE", v)
+        if (v := get("SYMBOLS_PIPELINE_BATCH")) is not None:
+            kwargs["pipeline_batch"] = _int("SYMBOLS_PIPELINE_BATCH", v, minimum=1)
+        if (v := get("SYMBOLS_PIPELINE_LEASE_SECONDS")) is not None:
+            kwargs["pipeline_lease_seconds"] = _float("SYMBOLS_PIPELINE_LEASE_SECONDS", v, minimum=1.0)
+        if (v := get("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS")) is not None:
+            kwargs["capture_token_cache_seconds"] = _float("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", v)
         if (v := get("SYMBOLS_EVENT_RETENTION_DAYS")) is not None:
             kwargs["event_retention_days"] = _int("SYMBOLS_EVENT_RETENTION_DAYS", v, minimum=1)
         return cls(**kwargs)

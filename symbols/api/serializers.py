@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..db.issue_admin import Issue
+from ..db.issue_fingerprints import Fingerprint
 from ..db.releases import Release
 from ..db.symbol_sets import SymbolSet
 from ..errortracking.elements import chain_to_elements
@@ -35,6 +37,31 @@ def symbol_set_json(symbol_set: SymbolSet) -> dict:
     }
 
 
+def issue_json(issue: Issue) -> dict:
+    """PostHog's issue, with this service's counters as extra fields."""
+    return {
+        "id": issue.id,
+        "status": issue.status,
+        "name": issue.name,
+        "description": issue.description,
+        "first_seen": issue.first_seen,
+        "assignee": issue.assignee.to_json() if issue.assignee else None,
+        "external_issues": [],
+        "cohort": None,
+        "occurrences": issue.occurrences,
+        "users": issue.users,
+        "last_seen": issue.last_seen,
+    }
+
+
+def fingerprint_json(fingerprint: Fingerprint) -> dict:
+    return {
+        "id": fingerprint.id,
+        "fingerprint": fingerprint.fingerprint,
+        "issue_id": fingerprint.issue_id,
+        "created_at": fingerprint.created_at,
+        "first_seen": fingerprint.first_seen,
+    }
 PERSON_PROPERTIES = ("email", "name", "username")
 
 

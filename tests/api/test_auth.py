@@ -1,7 +1,7 @@
 import pytest
 
 from symbols.db.access import SCOPE_READ, SCOPE_WRITE, list_api_keys, revoke_api_key
-from tests.api.conftest import BLOBS
+from tests.support.api import BLOBS
 
 UNKNOWN_ID = "8b3c2a1e-1111-4a4a-9a9a-0123456789ab"
 

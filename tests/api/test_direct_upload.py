@@ -3,7 +3,7 @@ import hashlib
 import orjson
 import pytest
 
-from tests.api.conftest import BLOBS
+from tests.support.api import BLOBS
 
 
 async def test_round_trip_every_format_identical_bytes(matrix_api):

@@ -7,7 +7,7 @@ import pytest
 from symbols.api import CONTEXT
 from symbols.logging import JsonFormatter
 from symbols.storage import LocalBlobStore, open_blob_store
-from tests.api.conftest import BLOBS
+from tests.support.api import BLOBS
 
 
 async def raw(api, method, path, **kwargs):

@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from symbols.db.symbol_sets import set_failure_reason, touch_last_used
-from tests.api.conftest import BLOBS
+from tests.support.api import BLOBS
 
 
 async def make_sets(api, n: int) -> list[str]:

@@ -16,7 +16,7 @@ from symbols.db import open_database
 from symbols.db.tables import jobs
 from symbols.db.types import utcnow
 from symbols.workers import Deps, Worker
-from tests.api.conftest import BLOBS
+from tests.support.api import BLOBS
 
 BAD_MAP = b'{"version":3,"sources":[],"names":[],"mappings":"!"}'
 RUN = "symbols_job_runs_total"

@@ -1,4 +1,4 @@
-from tests.api.conftest import BLOBS
+from tests.support.api import BLOBS
 
 
 async def test_create_get_by_hash_list_retrieve(api):

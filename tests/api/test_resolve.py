@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from symbols.symbol_sets.container import pack
-from symbols.symbol_sets.pool import IndexBuilder
-from symbols.workers import Deps, Worker
-from tests.cli.node_helpers import map_positions, needs_node, run_script
+from tests.support.api import process_jobs, resolve
+from tests.support.bundles import DIST
+from tests.support.node import map_positions, needs_node, run_script
 
-DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 APP_URL = "https://cdn.example.com/assets/app.js"
 _FRAME = re.compile(r"^\s*at (?:(?P<fn>.+?) \()?(?P<path>/[^\s()]+):(?P<line>\d+):(?P<col>\d+)\)?$")
 
@@ -41,18 +40,6 @@ def copy_bundle(tmp_path: Path, name: str) -> Path:
     for path in DIST.rglob(name + "*"):
         shutil.copy(path, tmp_path / path.name)
     return tmp_path / name
-
-
-async def process_jobs(api) -> dict:
-    builder = IndexBuilder(1)
-    try:
-        return dict(await Worker(Deps(api.db, api.store, builder), poll_seconds=0.05).run_burst())
-    finally:
-        builder.close()
-
-
-async def resolve(api, body: dict, **kw):
-    return await api.call("POST", "stack_frames/resolve/", json=body, **kw)
 
 
 RESOLVED_KEYS = {

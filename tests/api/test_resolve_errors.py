@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import orjson
 import pytest
@@ -16,11 +15,9 @@ from symbols.db.types import utcnow
 from symbols.resolve import IndexCache, LoadedIndex
 from symbols.symbol_sets.blobs import index_key
 from symbols.symbol_sets.container import MAGIC, pack
-from tests.api.test_resolve import process_jobs, resolve
+from tests.support.api import process_jobs, resolve
+from tests.support.bundles import APP_JS, APP_MAP
 
-DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
-APP_JS = (DIST / "assets" / "app.js").read_bytes()
-APP_MAP = (DIST / "assets" / "app.js.map").read_bytes()
 # Where Node reports the throw in checkedQuantity for this bundle (1-based).
 THROW = {"filename": "https://cdn.example.com/app.js", "function": "i", "lineno": 1, "colno": 77}
 

@@ -8,8 +8,7 @@ from click.testing import CliRunner
 
 from symbols.buildtools import inject as inj
 from symbols.cli import main
-
-from .conftest import snapshot
+from tests.support.bundles import snapshot
 
 
 def run(*args: str):

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from symbols.cli import main
-
-CLEAN_ENV = {k: "" for k in (
-    "SYMBOLS_HOST", "SYMBOLS_PROJECT", "SYMBOLS_TOKEN",
-    "POSTHOG_CLI_HOST", "POSTHOG_CLI_ENV_ID", "POSTHOG_CLI_TOKEN",
-)}
+from tests.support.cli import run_cli
+from tests.support.net import free_port
 
 
 def upload(*args: str, env: dict | None = None):
-    return CliRunner().invoke(main, ["sourcemap", "upload", *args], env={**CLEAN_ENV, **(env or {})})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return run_cli("sourcemap", "upload", *args, env=env)
 
 
 def test_nothing_to_upload_before_inject(build_dir: Path) -> None:

@@ -18,8 +18,8 @@ from aiohttp import web
 from click.testing import CliRunner
 
 from symbols.cli import main
-
-from .test_cli_upload_errors import CLEAN_ENV, free_port
+from tests.support.cli import run_cli
+from tests.support.net import free_port
 
 TOKEN = "phx_good"
 PROJECT = "7"
@@ -122,7 +122,7 @@ def api():
 
 
 def resolve(*args: str, env: dict | None = None, input: str | None = None):
-    return CliRunner().invoke(main, ["resolve", *args], env={**CLEAN_ENV, **(env or {})}, input=input)
+    return run_cli("resolve", *args, env=env, input=input)
 
 
 def env_for(api: FakeResolveApi, **changes: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """`symbols resolve` end to end on the real service: inject, upload, run the injected
 bundles under Node for real stack traces, resolve them with --directory.
 
-Expected positions come from Node's own SourceMap class (tests/cli/node_map.cjs), an
+Expected positions come from Node's own SourceMap class (tests/support/node_map.cjs), an
 implementation independent of ours; expected names are the functions of the original
 sources (tests/fixtures/build/project/src).
 """
@@ -12,20 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from symbols.buildtools.stacktrace import parse
-from symbols.cli import main
-
-from .node_helpers import frames_in, map_positions, needs_node, run_script
-from .test_cli_upload_errors import CLEAN_ENV
-from .test_upload import Service, injected
+from tests.support.cli import run_cli
+from tests.support.node import frames_in, map_positions, needs_node, run_script
+from tests.support.service import Service, injected
 
 pytestmark = needs_node
-
-
-def cli(*args: str, env: dict | None = None, input: str | None = None):
-    return CliRunner().invoke(main, list(args), env={**CLEAN_ENV, **(env or {})}, input=input)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -34,7 +27,7 @@ def uploaded(request, tmp_path: Path, build_dir: Path):
     overrides = {} if request.param == "local" else request.getfixturevalue("s3_bucket").settings_overrides("symbols")
     service = Service(tmp_path / "data", overrides).start()
     pairs = injected(build_dir)
-    result = cli("sourcemap", "upload", "-d", str(build_dir), env=service.env())
+    result = run_cli("sourcemap", "upload", "-d", str(build_dir), env=service.env())
     assert result.exit_code == 0, result.output
     yield service, build_dir, pairs
     service.stop()
@@ -56,7 +49,7 @@ def test_resolve_a_real_node_trace(uploaded) -> None:
     expected = map_positions(pairs["esm.mjs"].map, positions)
     assert len(positions) == 5 and all(expected)
 
-    result = cli("resolve", "-d", str(build_dir), env=service.env(), input=stack)
+    result = run_cli("resolve", "-d", str(build_dir), env=service.env(), input=stack)
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     lines = stack.splitlines()
@@ -82,7 +75,7 @@ def test_resolve_json_and_context(uploaded) -> None:
     positions = frames_in(stack, script)
     expected = map_positions(pairs["cli.cjs"].map, positions)
 
-    result = cli("resolve", "--json", "--context", "2", "-d", str(build_dir), env=service.env(), input=stack)
+    result = run_cli("resolve", "--json", "--context", "2", "-d", str(build_dir), env=service.env(), input=stack)
     assert result.exit_code == 0, result.output
     frames = json.loads(result.stdout)["frames"]
     assert len(frames) == len(positions)
@@ -95,7 +88,7 @@ def test_resolve_json_and_context(uploaded) -> None:
     assert focus["number"] == expected[0][1] and "throw new RangeError" in focus["line"]
     assert len(frames[0]["context"]["before"]) == 2 and len(frames[0]["context"]["after"]) == 2
 
-    text = cli("resolve", "--context", "1", "-d", str(build_dir), env=service.env(), input=stack)
+    text = run_cli("resolve", "--context", "1", "-d", str(build_dir), env=service.env(), input=stack)
     assert text.exit_code == 0, text.output
     out = text.stdout.splitlines()
     assert out[1].startswith("    at checkedQuantity (") and out[1].endswith(f":{expected[0][1]}:{expected[0][2]})")
@@ -114,7 +107,7 @@ def test_browser_trace_served_from_a_url(uploaded) -> None:
     firefox = "\n".join(f"{f.function or ''}@{url}:{f.lineno}:{f.colno}" for f in frames) + "\n"
     expected = map_positions(pairs["assets/app.js"].map, [(f.lineno, f.colno) for f in frames])
 
-    result = cli("resolve", "-d", str(build_dir), env=service.env(), input=firefox)
+    result = run_cli("resolve", "-d", str(build_dir), env=service.env(), input=firefox)
     assert result.exit_code == 0, result.output
     out = [parse(line).frames[0] for line in result.stdout.splitlines()]
     assert len(out) == len(frames) >= 5 and all(f.style == "gecko" for f in out)
@@ -130,7 +123,7 @@ def test_unknown_scripts_are_reported_unresolved(uploaded, tmp_path: Path) -> No
     # Without --directory, the frames carry only their file path, which no symbol set has
     # as its ref: every frame comes back unresolved, printed as it came.
     stack = stack_of(build_dir / "rollup.cjs")
-    result = cli("resolve", env=service.env(), input=stack)
+    result = run_cli("resolve", env=service.env(), input=stack)
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     script_lines = [line for line in stack.splitlines()[1:] if str(build_dir) in line]
@@ -142,7 +135,7 @@ def test_unknown_scripts_are_reported_unresolved(uploaded, tmp_path: Path) -> No
 def test_explain_says_why(uploaded) -> None:
     service, build_dir, _ = uploaded
     stack = stack_of(build_dir / "esm.mjs")
-    result = cli("resolve", "--explain", "-d", str(build_dir), env=service.env(), input=stack)
+    result = run_cli("resolve", "--explain", "-d", str(build_dir), env=service.env(), input=stack)
     assert result.exit_code == 0, result.output
     assert any(line.lstrip().startswith("explain ") for line in result.stdout.splitlines())
 
@@ -150,18 +143,18 @@ def test_explain_says_why(uploaded) -> None:
 def test_api_errors_on_the_real_service(uploaded) -> None:
     service, _, _ = uploaded
     trace = "Error\n    at f (http://x/a.js:1:2)\n"
-    bad_key = cli("resolve", env=service.env(SYMBOLS_TOKEN="phx_nope"), input=trace)
+    bad_key = run_cli("resolve", env=service.env(SYMBOLS_TOKEN="phx_nope"), input=trace)
     assert bad_key.exit_code == 1
     assert bad_key.stderr.startswith(f"Error: authentication failed: the key was rejected by {service.host} (")
     for project in (service.other_project, "999"):
-        hidden = cli("resolve", env=service.env(SYMBOLS_PROJECT=project), input=trace)
+        hidden = run_cli("resolve", env=service.env(SYMBOLS_PROJECT=project), input=trace)
         assert hidden.exit_code == 1
         assert hidden.stderr.strip() == (
             f"Error: project '{project}' was not found on {service.host}, or this key cannot see it"
         )
     # A read-only key is enough to resolve.
-    assert cli("resolve", env=service.env(SYMBOLS_TOKEN=service.read_only_token), input=trace).exit_code == 0
+    assert run_cli("resolve", env=service.env(SYMBOLS_TOKEN=service.read_only_token), input=trace).exit_code == 0
     # The API's validation detail is shown.
-    invalid = cli("resolve", env=service.env(), input="Error\n    at f (http://x/a.js:0:2)\n")
+    invalid = run_cli("resolve", env=service.env(), input="Error\n    at f (http://x/a.js:0:2)\n")
     assert invalid.exit_code == 1
     assert len(invalid.stderr.strip().splitlines()) == 1 and "lineno" in invalid.stderr

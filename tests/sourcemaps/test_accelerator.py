@@ -18,7 +18,7 @@ from symbols.sourcemaps import SourceMapError
 from symbols.sourcemaps import decoder as decoder_module
 from symbols.sourcemaps.decoder import _decode_mappings
 from symbols.sourcemaps.vlq import encode_mappings
-from tests.sourcemaps.test_decoder import FAULTS, characters, lines
+from tests.support.mappings import FAULTS, characters, mapping_lines
 
 accelerator = decoder_module.accelerator
 pytestmark = pytest.mark.skipif(
@@ -66,7 +66,7 @@ def test_real_bundles_decode_like_numpy(path):
 
 
 @settings(max_examples=400, deadline=None)
-@given(lines, st.integers(3, 5), st.integers(4, 6))
+@given(mapping_lines, st.integers(3, 5), st.integers(4, 6))
 def test_random_valid_mappings_decode_like_numpy(encoded_lines, sources, names):
     assert_same(encode_mappings(encoded_lines), sources, names)
 

@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from symbols.cli import main
-from tests.sourcemaps.conftest import TC39
+from tests.support.bundles import TC39
 
 BASIC = TC39 / "resources" / "basic-mapping.js.map"
 
@@ -39,7 +39,7 @@ def test_lookup_reports_invalid_map(tmp_path):
 
 
 def test_lookup_with_source_prints_the_enclosing_function():
-    from tests.sourcemaps.conftest import TERSER
+    from tests.support.bundles import TERSER
 
     text = TERSER.js.read_text(encoding="utf-8").split("\n")[0]
     at = text.index("return n(this.item")  # inside PriceCalculator.compute, calling applyDiscount

@@ -22,6 +22,7 @@ from symbols.sourcemaps import decoder as decoder_module
 from symbols.sourcemaps.decoder import _decode_mappings
 from symbols.sourcemaps.segments import FIELD_LABELS
 from symbols.sourcemaps.vlq import BASE64_ALPHABET, encode_mappings
+from tests.support.mappings import FAULTS, characters, mapping_lines
 
 MAX = 2**31 - 1
 pytestmark = pytest.mark.usefixtures("mappings_decoder")  # numpy alone, and the C decoder
@@ -109,67 +110,6 @@ def map_json(mappings, source_count=1, name_count=0):
                        "names": [f"n{i}" for i in range(name_count)], "mappings": mappings})
 
 
-# Every kind of fault, with the message that names it (offsets are of a segment's first
-# character, or of the faulty value or character).
-FAULTS = [
-    ("AAAA,CAAC*", 1, 0, InvalidVlqError, "map: mappings: invalid character '*' at offset 9"),
-    ("AAAA,gg", 1, 0, InvalidVlqError, "map: mappings: value at offset 5 is missing continuation digits"),
-    ("AAAA,g;A", 1, 0, InvalidVlqError, "map: mappings: value at offset 5 is missing continuation digits"),
-    ("AAAA,,AAAA", 1, 0, InvalidSegmentError, "map: mappings: empty segment at offset 5"),
-    (",AAAA", 1, 0, InvalidSegmentError, "map: mappings: empty segment at offset 0"),
-    ("AAAA,;", 1, 0, InvalidSegmentError, "map: mappings: empty segment at offset 5"),
-    ("AAAA;,A", 1, 0, InvalidSegmentError, "map: mappings: empty segment at offset 5"),
-    ("AAAA,AA", 1, 0, InvalidSegmentError, "map: mappings: segment at offset 5 has 2 fields (must be 1, 4 or 5)"),
-    ("AAAA,AAA", 1, 0, InvalidSegmentError, "map: mappings: segment at offset 5 has 3 fields (must be 1, 4 or 5)"),
-    ("AAAAAA", 1, 0, InvalidSegmentError, "map: mappings: segment at offset 0 has 6 fields (must be 1, 4 or 5)"),
-    ("A;;AAAAA,CAAAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 9 has 6 fields (must be 1, 4 or 5)"),
-    ("AAAA,DAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 5 (generated line 0): generated column -1 out of range"),
-    ("AAAA,ADAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 5 (generated line 0): source index -1 out of range"),
-    ("AAAA,AADA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 5 (generated line 0): original line -1 out of range"),
-    ("AAAA,AAAD", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 5 (generated line 0): original column -1 out of range"),
-    ("AAAAD", 1, 1, InvalidSegmentError,
-     "map: mappings: segment at offset 0 (generated line 0): name index -1 out of range"),
-    ("AAAAC", 1, 1, IndexOutOfBoundsError,
-     "map: mappings: segment at offset 0 (generated line 0): name index 1 but the map has 1"),
-    ("AAAA,ACAA", 1, 0, IndexOutOfBoundsError,
-     "map: mappings: segment at offset 5 (generated line 0): source index 1 but the map has 1"),
-    ("AAAAA", 1, 0, IndexOutOfBoundsError,
-     "map: mappings: segment at offset 0 (generated line 0): name index 0 but the map has 0"),
-    ("gggggggC", 1, 0, InvalidVlqError, "map: mappings: value at offset 0 exceeds 32 bits"),
-    ("ggggggQAAA", 1, 0, InvalidVlqError, "map: mappings: value at offset 0 exceeds 32 bits"),
-    ("AAAA,BAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 5 (generated line 0): generated column -2147483648 out of range"),
-    # A `B` closing a multi-digit value (`gB` is 16) beside a standalone one (-2**31).
-    ("gBAAA,BAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 6 (generated line 0): generated column -2147483632 out of range"),
-    ("AAAA;AAAA,AAAA,DAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 15 (generated line 1): generated column -1 out of range"),
-    ("AAAA;;;AAAAA,ACAAC", 1, 2, IndexOutOfBoundsError,
-     "map: mappings: segment at offset 13 (generated line 3): source index 1 but the map has 1"),
-    ("kAAAA,lBAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 6 (generated line 0): generated column -16 out of range"),
-    ("AAAA;AAAA,+/////HAAAA", 1, 1, InvalidVlqError, "map: mappings: value at offset 10 exceeds 32 bits"),
-    ("AAAA;AAAA,A+/////HAAA", 1, 1, InvalidVlqError, "map: mappings: value at offset 11 exceeds 32 bits"),
-    # Running sums past 2**31 - 1 (each value fits; the sum does not).
-    ("+/////DAAA,CAAA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 11 (generated line 0): generated column 2147483648 out of range"),
-    ("AA+/////DA,AACA", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 11 (generated line 0): original line 2147483648 out of range"),
-    ("AAA+/////D;AAAC", 1, 0, InvalidSegmentError,
-     "map: mappings: segment at offset 11 (generated line 1): original column 2147483648 out of range"),
-    # A later line restarts the column: the sum across lines may pass 2**31 - 1.
-    ("+/////DAAA;+/////DAAA;CAAA", 1, 0, None, None),
-    ("ggggggggA", 1, 0, None, None),  # padding digits that are zero
-    ("+/////DAAA", 1, 0, None, None),
-    ("gggggggAAAAA", 1, 1, None, None),
-]
-
-
 @pytest.mark.parametrize(("mappings", "sources", "names", "kind", "message"), FAULTS,
                          ids=[case[0] for case in FAULTS])
 def test_faults_are_typed_and_name_their_place(mappings, sources, names, kind, message):
@@ -182,16 +122,8 @@ def test_faults_are_typed_and_name_their_place(mappings, sources, names, kind, m
     assert raised.value.message == message
 
 
-segment = st.one_of(
-    st.tuples(st.integers(0, 40)),
-    st.tuples(st.integers(0, 40), st.integers(0, 2), st.integers(0, 3000), st.integers(0, 70)),
-    st.tuples(st.integers(0, 40), st.integers(0, 2), st.integers(0, 3000), st.integers(0, 70), st.integers(0, 3)),
-)
-lines = st.lists(st.lists(segment, max_size=6), max_size=6)
-
-
 @settings(max_examples=400, deadline=None)
-@given(lines)
+@given(mapping_lines)
 def test_valid_mappings_decode_like_the_reference(encoded_lines):
     mappings = encode_mappings(encoded_lines)
     expected = reference(mappings, 3, 4)
@@ -200,7 +132,6 @@ def test_valid_mappings_decode_like_the_reference(encoded_lines):
 
 
 # Mostly short values and separators, some continuation digits, a few faults.
-characters = st.sampled_from("AAACCDEFGQgh//+9z,,,,;;;B*")
 
 
 @settings(max_examples=1500, deadline=None)
@@ -262,7 +193,7 @@ def small_pieces(size):
 
 
 @settings(max_examples=300, deadline=None)
-@given(lines, st.integers(1, 12))
+@given(mapping_lines, st.integers(1, 12))
 def test_pieces_decode_like_the_whole(encoded_lines, size):
     mappings = encode_mappings(encoded_lines)
     with small_pieces(size):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from symbols.sourcemaps import InvalidIndexError, load_index, parse_source_map
 from symbols.sourcemaps.index import MAGIC, VERSION
-from tests.sourcemaps.conftest import TC39, TERSER
+from tests.support.bundles import TC39, TERSER
 
 SPEC = TC39 / "source-map-spec-tests.json"
 VALID = [case for case in json.loads(SPEC.read_text())["tests"] if case["sourceMapIsValid"]]

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from symbols.sourcemaps import Token, load_index, parse_source_map
 from symbols.sourcemaps.search import greatest_lower_bound
 from symbols.sourcemaps.views import int_view
-from tests.sourcemaps.test_properties import maps
+from tests.support.mappings import maps
 
 # Line 0: segments at 0, 2 (named), 3 (unmapped); lines 1-2 empty; line 3 starts at 4.
 RAW = {"version": 3, "sources": ["a.js", None], "names": ["x", ""],

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from symbols.sourcemaps import load_index, parse_source_map
-from tests.sourcemaps.conftest import TERSER
+from tests.support.bundles import TERSER
 
 NODE = shutil.which("node")
 FRAME = re.compile(r"^\s*at (?:(?P<callee>.+?) \()?(?P<file>[^()\s]+):(?P<line>\d+):(?P<column>\d+)\)?$")

@@ -15,64 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbols.sourcemaps import SourceMapError, load_index, parse_source_map
+from tests.support.mappings import BASE64, maps, vlq
 
-BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 LIMIT = 2**31 - 1
 pytestmark = pytest.mark.usefixtures("mappings_decoder")  # numpy alone, and the C decoder
-
-
-def vlq(value: int) -> str:
-    rest = ((-value) << 1) | 1 if value < 0 else value << 1
-    out = ""
-    while True:
-        digit, rest = rest & 31, rest >> 5
-        out += BASE64[digit | (32 if rest else 0)]
-        if not rest:
-            return out
-
-
-def encode(lines: list[list[tuple[int, ...]]]) -> str:
-    state = [0, 0, 0, 0]
-    encoded = []
-    for segments in lines:
-        column = 0
-        parts = []
-        for segment in segments:
-            text = vlq(segment[0] - column)
-            column = segment[0]
-            for i, value in enumerate(segment[1:]):
-                text += vlq(value - state[i])
-                state[i] = value
-            parts.append(text)
-        encoded.append(",".join(parts))
-    return ";".join(encoded)
-
-
-@st.composite
-def maps(draw):
-    source_count = draw(st.integers(1, 4))
-    name_count = draw(st.integers(1, 4))
-    value = st.integers(0, 5000)
-    lines = []
-    for _ in range(draw(st.integers(0, 6))):
-        columns = sorted(draw(st.sets(st.integers(0, 3000), max_size=8)))
-        segments = []
-        for column in columns:
-            kind = draw(st.sampled_from((1, 4, 5)))
-            if kind == 1:
-                segments.append((column,))
-                continue
-            segment = (column, draw(st.integers(0, source_count - 1)), draw(value), draw(value))
-            if kind == 5:
-                segment += (draw(st.integers(0, name_count - 1)),)
-            segments.append(segment)
-        lines.append(segments)
-    return {
-        "version": 3,
-        "sources": [f"src/{i}.js" for i in range(source_count)],
-        "names": [f"name{i}" for i in range(name_count)],
-        "mappings": encode(lines),
-    }, lines
 
 
 def expected_token(document: dict, segment: tuple[int, ...]):

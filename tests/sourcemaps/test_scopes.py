@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from symbols.sourcemaps import ScopeTable, build_scope_table, load_index, parse_source_map
-from tests.sourcemaps.conftest import TERSER
+from tests.support.bundles import TERSER
 
 CASES = TERSER.dir / "cases.min.js"
 COMPRESSED = TERSER.dir / "cases.compressed.min.js"

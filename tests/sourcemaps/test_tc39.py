@@ -5,7 +5,7 @@ import json
 import pytest
 
 from symbols.sourcemaps import SourceMapError, parse_source_map
-from tests.sourcemaps.conftest import TC39
+from tests.support.bundles import TC39
 
 SPEC = TC39 / "source-map-spec-tests.json"
 pytestmark = pytest.mark.usefixtures("mappings_decoder")  # numpy alone, and the C decoder

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-NODE = shutil.which("node")
+from tests.support.node import NODE
+
 NPM = shutil.which("npm")
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "npm"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import socket
 import sys
 import time
 from datetime import timedelta
@@ -24,14 +23,9 @@ from symbols.db.types import utcnow
 from symbols.metrics import Metrics
 from symbols.workers import Worker
 from symbols.workers.ops import start_ops_server
-from tests.workers.test_process import APP_MAP
-from tests.workers.test_processes import REPO, _env, _popen, _reap, _sigterm, _symbols
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.bundles import APP_MAP, REPO
+from tests.support.net import free_port
+from tests.support.processes import popen, process_env, reap, run_symbols, sigterm
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -119,10 +113,10 @@ async def test_ops_server_metrics_and_healthz_then_503_when_the_loop_stops(env):
 async def test_symbols_worker_serves_metrics_and_healthz(env):
     await env.upload("a", APP_MAP)
     port = free_port()
-    proc = _popen(
+    proc = popen(
         [sys.executable, "-m", "symbols", "worker", "--metrics-port", str(port)],
         cwd=REPO,
-        env=_env(env.db, env.store.root, SYMBOLS_INDEX_PROCESSES="0", SYMBOLS_JOB_POLL_SECONDS="0.5"),
+        env=process_env(env.db, env.store.root, SYMBOLS_INDEX_PROCESSES="0", SYMBOLS_JOB_POLL_SECONDS="0.5"),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -141,9 +135,9 @@ async def test_symbols_worker_serves_metrics_and_healthz(env):
         text = (await get(f"{base}/metrics"))[1]
         assert samples(text)[("symbols_jobs", (("state", "done"),))] == 1
         assert samples(text)[("symbols_index_builds_total", (("outcome", "ok"),))] == 1
-        _, err = await _sigterm(proc)
+        _, err = await sigterm(proc)
     finally:
-        _reap(proc)
+        reap(proc)
     assert proc.returncode == 0, err
     with pytest.raises(aiohttp.ClientError):
         await get(f"{base}/healthz")  # gone with the process
@@ -158,10 +152,10 @@ def test_worker_metrics_port_setting():
 
 
 async def test_jobs_stats_exit_codes(env):
-    proc_env = _env(env.db, env.store.root)
+    proc_env = process_env(env.db, env.store.root)
 
     async def stats(*args: str):
-        result = await asyncio.to_thread(_symbols, proc_env, "jobs", "stats", *args)
+        result = await asyncio.to_thread(run_symbols, proc_env, "jobs", "stats", *args)
         lines = dict(line.split("\t") for line in result.stdout.splitlines())
         return result.returncode, lines, result.stderr
 

@@ -7,9 +7,7 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,53 +18,17 @@ from symbols.db.types import utcnow
 from symbols.symbol_sets.blobs import index_key
 from symbols.symbol_sets.pool import IndexBuilder
 from symbols.workers import Deps, Worker
-from tests.workers.test_process import APP_JS, APP_MAP
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _env(database, store_dir: Path, **extra: str) -> dict:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SYMBOLS_")}
-    return base | {
-        "PYTHONPATH": str(REPO),
-        "PYTHONUNBUFFERED": "1",
-        "SYMBOLS_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "SYMBOLS_STORAGE_URL": str(store_dir),
-        "SYMBOLS_DATA_DIR": str(store_dir.parent / "data"),
-        "SYMBOLS_JOB_POLL_SECONDS": "0.1",
-    } | extra
-
-
-def _popen(args: list[str], **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-
-
-def _symbols(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "symbols", *args], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=timeout, check=False,
-    )
-
-
-async def _sigterm(proc: subprocess.Popen) -> tuple[str, str]:
-    """Send SIGTERM and wait for the exit; the process's remaining stdout and stderr."""
-    proc.send_signal(signal.SIGTERM)
-    return await asyncio.to_thread(proc.communicate, timeout=30)
-
-
-def _reap(proc: subprocess.Popen) -> None:
-    """Kill a process a failed test left running."""
-    if proc.poll() is None:
-        proc.kill()
-        proc.communicate()
+from tests.support.bundles import APP_JS, APP_MAP, REPO
+from tests.support.net import free_port
+from tests.support.processes import popen, process_env, reap, run_symbols, sigterm
 
 
 async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_path):
     from symbols.symbol_sets.container import pack
 
     set_id, ptr = await env.upload("app", pack(APP_MAP, APP_JS))
-    proc_env = _env(env.db, env.store.root, SYMBOLS_JOB_LEASE_SECONDS="3", SYMBOLS_INDEX_PROCESSES="0")
-    slow = _popen(
+    proc_env = process_env(env.db, env.store.root, SYMBOLS_JOB_LEASE_SECONDS="3", SYMBOLS_INDEX_PROCESSES="0")
+    slow = popen(
         [sys.executable, str(REPO / "tests" / "workers" / "slow_worker.py")],
         cwd=REPO, env=proc_env,
     )
@@ -88,7 +50,7 @@ async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_pa
     assert still.locked_by == running.locked_by
     wait = (still.lease_expires_at - utcnow()).total_seconds()
     await asyncio.sleep(max(wait, 0) + 0.2)
-    done = await asyncio.to_thread(_symbols, proc_env, "worker", "--burst")
+    done = await asyncio.to_thread(run_symbols, proc_env, "worker", "--burst")
     assert done.returncode == 0, done.stderr
     [job] = await list_jobs(env.db)
     assert (job.state, job.attempts) == ("done", 2)
@@ -102,17 +64,17 @@ async def test_sigterm_finishes_the_job_in_hand(env):
     from symbols.symbol_sets.container import pack
 
     set_id, _ = await env.upload("app", pack(APP_MAP, APP_JS))
-    proc_env = _env(env.db, env.store.root, SYMBOLS_INDEX_PROCESSES="0")
-    proc = _popen(
+    proc_env = process_env(env.db, env.store.root, SYMBOLS_INDEX_PROCESSES="0")
+    proc = popen(
         [sys.executable, str(REPO / "tests" / "workers" / "slow_worker.py"), "1.5"],
         cwd=REPO, env=proc_env,
     )
     try:
         line = await asyncio.to_thread(proc.stdout.readline)
         assert line.startswith("started ")
-        out, err = await _sigterm(proc)  # mid-job
+        out, err = await sigterm(proc)  # mid-job
     finally:
-        _reap(proc)
+        reap(proc)
     assert proc.returncode == 0 and out.strip() == "stopped", err
     [job] = await list_jobs(env.db)
     assert (job.state, job.attempts) == ("done", 1)
@@ -121,8 +83,8 @@ async def test_sigterm_finishes_the_job_in_hand(env):
 
 
 async def test_symbols_worker_command_stops_on_sigterm(env):
-    proc_env = _env(env.db, env.store.root)
-    proc = _popen(
+    proc_env = process_env(env.db, env.store.root)
+    proc = popen(
         [sys.executable, "-m", "symbols", "worker", "--concurrency", "2"], cwd=REPO, env=proc_env,
     )
     try:
@@ -131,9 +93,9 @@ async def test_symbols_worker_command_stops_on_sigterm(env):
             assert line, "worker exited"
             if "started (2 slots)" in json.loads(line)["msg"]:
                 break
-        _, err = await _sigterm(proc)
+        _, err = await sigterm(proc)
     finally:
-        _reap(proc)
+        reap(proc)
     assert proc.returncode == 0, err
     assert any("stopped" in json.loads(line)["msg"] for line in err.splitlines())
 
@@ -172,22 +134,22 @@ async def test_jobs_commands_list_dead_and_retry(env):
     set_id, _ = await env.upload("app", APP_MAP)
     job = await queue.claim(env.db, "w", lease_seconds=30)
     await queue.fail(env.db, job, "boom: storage on fire", retry=False)
-    proc_env = _env(env.db, env.store.root)
-    listed = await asyncio.to_thread(_symbols, proc_env, "jobs", "list", "--state", "dead")
+    proc_env = process_env(env.db, env.store.root)
+    listed = await asyncio.to_thread(run_symbols, proc_env, "jobs", "list", "--state", "dead")
     assert listed.returncode == 0, listed.stderr
     header, line = listed.stdout.splitlines()
     assert header.split("\t") == ["id", "kind", "state", "attempts", "run_after", "payload", "last_error"]
     fields = line.split("\t")
     assert fields[:4] == [str(job.id), "process_symbol_set", "dead", "1/5"]
     assert f"symbol_set_id={set_id}" in line and "boom: storage on fire" in line
-    assert (await asyncio.to_thread(_symbols, proc_env, "jobs", "list", "--state", "queued")).stdout == header + "\n"
-    retried = await asyncio.to_thread(_symbols, proc_env, "jobs", "retry", str(job.id))
+    assert (await asyncio.to_thread(run_symbols, proc_env, "jobs", "list", "--state", "queued")).stdout == header + "\n"
+    retried = await asyncio.to_thread(run_symbols, proc_env, "jobs", "retry", str(job.id))
     assert retried.returncode == 0 and f"job {job.id} queued" in retried.stdout
-    again = await asyncio.to_thread(_symbols, proc_env, "jobs", "retry", str(job.id))
+    again = await asyncio.to_thread(run_symbols, proc_env, "jobs", "retry", str(job.id))
     assert again.returncode != 0 and "is queued" in again.stderr
-    missing = await asyncio.to_thread(_symbols, proc_env, "jobs", "retry", "999999")
+    missing = await asyncio.to_thread(run_symbols, proc_env, "jobs", "retry", "999999")
     assert missing.returncode != 0 and "no job" in missing.stderr
-    done = await asyncio.to_thread(_symbols, proc_env, "worker", "--burst", "--concurrency", "2")
+    done = await asyncio.to_thread(run_symbols, proc_env, "worker", "--burst", "--concurrency", "2")
     assert done.returncode == 0, done.stderr
     [job] = await list_jobs(env.db)
     assert job.state == "done"
@@ -195,15 +157,12 @@ async def test_jobs_commands_list_dead_and_retry(env):
 
 async def test_symbols_serve_runs_an_embedded_worker(tmp_path):
     import re
-    import socket
 
     import aiohttp
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("SYMBOLS_")}
-    proc = _popen(
+    proc = popen(
         [sys.executable, "-m", "symbols", "serve", "--port", str(port)], cwd=tmp_path,
         env=base_env | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", "SYMBOLS_DATA_DIR": "data",
                         "SYMBOLS_JOB_POLL_SECONDS": "0.1"},
@@ -237,9 +196,9 @@ async def test_symbols_serve_runs_an_embedded_worker(tmp_path):
                     break
                 await asyncio.sleep(0.1)
         assert "invalid_vlq" in item["failure_reason"]
-        _, err = await _sigterm(proc)
+        _, err = await sigterm(proc)
     finally:
-        _reap(proc)
+        reap(proc)
     assert proc.returncode == 0, err
     assert any("worker" in json.loads(line)["msg"] and "stopped" in json.loads(line)["msg"]
                for line in err.splitlines())

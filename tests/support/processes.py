@@ -1,0 +1,49 @@
+"""Real `symbols` processes for tests: the environment a worker or server runs with,
+starting them, and stopping or reaping them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.bundles import REPO
+
+
+def process_env(database, store_dir: Path, **extra: str) -> dict:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SYMBOLS_")}
+    return base | {
+        "PYTHONPATH": str(REPO),
+        "PYTHONUNBUFFERED": "1",
+        "SYMBOLS_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "SYMBOLS_STORAGE_URL": str(store_dir),
+        "SYMBOLS_DATA_DIR": str(store_dir.parent / "data"),
+        "SYMBOLS_JOB_POLL_SECONDS": "0.1",
+    } | extra
+
+
+def popen(args: list[str], **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def run_symbols(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "symbols", *args], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )
+
+
+async def sigterm(proc: subprocess.Popen) -> tuple[str, str]:
+    """Send SIGTERM and wait for the exit; the process's remaining stdout and stderr."""
+    proc.send_signal(signal.SIGTERM)
+    return await asyncio.to_thread(proc.communicate, timeout=30)
+
+
+def reap(proc: subprocess.Popen) -> None:
+    """Kill a process a failed test left running."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
