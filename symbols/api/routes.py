@@ -15,6 +15,7 @@ from . import (
     presigned_upload,
     releases,
     resolve,
+    rules,
     stack_frames,
     symbol_sets,
     transfer,
@@ -56,6 +57,7 @@ _API_ROUTES = [
     ("PATCH", "/issues/{id}/assign/", issues.assign),
     ("POST", "/issues/{id}/merge/", issues.merge),
     ("POST", "/issues/{id}/split/", issues.split),
+    *rules.routes(),
 ]
 
 
