@@ -1,11 +1,14 @@
 """The composition root: the one place that builds the database, the blob store, the
 signer, the metrics registry, the index process pool, the resolution layers (cache,
-loader, resolver) and the workers, and wires the routes.
+loader, resolver), the capture stream (``SYMBOLS_STREAM_URL``) and the workers, and wires
+the routes.
 
 ``create_app(settings)`` is the HTTP service; it opens (and on shutdown closes) what it
-is not given, so tests can inject a migrated ``db`` and a ``blob_store``. With
-``embedded_worker`` a job worker runs inside it, sharing its pool and metrics.
-``run_worker(settings)`` is a standalone worker process (``symbols worker``).
+is not given, so tests can inject a migrated ``db``, a ``blob_store`` and a ``stream``. With
+``embedded_worker`` a job worker and the error-tracking pipeline's consumer (unless
+``settings.pipeline`` is off) run inside it, sharing its pool, resolver and metrics.
+``run_worker(settings)`` is a standalone worker process (``symbols worker``): the job loop
+and the pipeline consumer, either of which can be turned off.
 """
 
 from __future__ import annotations
@@ -21,17 +24,23 @@ from aiohttp import web
 
 from .api import CONTEXT, AppContext, setup_routes
 from .api.middleware import errors, observe
-from .api.signing import Signer, load_signing_key
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
+from .errortracking.ingest import Ingest
+from .errortracking.pipeline import Pipeline
+from .errortracking.ruleset import NoRuleSource
+from .errortracking.stream import EventStream, open_stream
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
+from .signing import Signer, load_signing_key
 from .storage import BlobStore, open_blob_store
 from .symbol_sets.pool import IndexBuilder
+from .web import setup_web
 from .workers import Deps
 from .workers.embedded import embedded_worker as embedded
 from .workers.ops import start_ops_server
+from .workers.pipeline import PipelineConsumer, consumer_from_settings
 from .workers.worker import worker_from_settings
 
 log = logging.getLogger("symbols.worker")
@@ -48,41 +57,68 @@ def _metrics_for(db: Database) -> Metrics:
     return metrics
 
 
+def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics) -> Resolver:
+    cache = IndexCache(settings.cache_bytes)
+    metrics.track_cache(cache)
+    return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics)
+
+
+def _open_stream(settings: Settings, db: Database) -> EventStream:
+    try:
+        return open_stream(settings.stream_url, db)
+    except ValueError as exc:
+        raise ConfigError(f"SYMBOLS_STREAM_URL: {exc}") from None
+
+
+def _consumer(
+    settings: Settings, db: Database, stream: EventStream, resolver: Resolver, metrics: Metrics, **kwargs
+) -> PipelineConsumer:
+    # The rule hooks match nothing until the rules are plugged in here.
+    pipeline = Pipeline(db, stream, resolver, NoRuleSource())
+    return consumer_from_settings(settings, pipeline, stream, metrics=metrics, **kwargs)
+
+
 def create_app(
     settings: Settings,
     *,
     blob_store: BlobStore | None = None,
     db: Database | None = None,
+    stream: EventStream | None = None,
     embedded_worker: bool = False,
 ) -> web.Application:
-    owns_db, owns_store = db is None, blob_store is None
+    owns_db, owns_store, owns_stream = db is None, blob_store is None, stream is None
     tmp_dir = Path(settings.data_dir) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     db = db if db is not None else open_database(settings.database_url)
     store = blob_store if blob_store is not None else open_blob_store(settings)
     metrics = _metrics_for(db)
     builder = IndexBuilder(settings.index_processes, metrics=metrics)  # starts on first use
-    cache = IndexCache(settings.cache_bytes)
-    metrics.track_cache(cache)
-    loader = IndexLoader(db, store, builder, cache, metrics=metrics)
+    resolver = _resolver(settings, db, store, builder, metrics)
+    if stream is None:
+        stream = _open_stream(settings, db)
     ctx = AppContext(
         settings=settings,
         db=db,
         store=store,
         signer=Signer(load_signing_key(settings)),
         metrics=metrics,
-        resolver=Resolver(db, loader, metrics=metrics),
+        resolver=resolver,
         tmp_dir=tmp_dir,
+        ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
     setup_routes(app)
+    setup_web(app, settings=settings, db=db, store=store, resolver=ctx.resolver, signer=ctx.signer,
+              secret=load_signing_key(settings))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
             await migrate(db)
         yield
         builder.close()
+        if owns_stream:
+            await stream.close()
         if owns_store:
             await store.close()
         if owns_db:
@@ -91,24 +127,31 @@ def create_app(
     app.cleanup_ctx.append(resources)
     if embedded_worker:
         # Started after the database is migrated, stopped before it is closed.
-        app.cleanup_ctx.append(embedded(settings, Deps(db, store, builder), metrics))
+        consumer = _consumer(settings, db, stream, resolver, metrics) if settings.pipeline else None
+        app.cleanup_ctx.append(embedded(settings, Deps(db, store, builder, resolver), metrics, consumer))
     return app
 
 
-async def run_worker(settings: Settings, *, concurrency: int | None = None, burst: bool = False) -> dict:
+async def run_worker(
+    settings: Settings, *, concurrency: int | None = None, burst: bool = False, jobs: bool = True
+) -> dict:
     """A standalone worker process until SIGTERM/SIGINT (or, with ``burst``, until no job
-    is due), serving ``/metrics`` and ``/healthz`` on ``settings.worker_metrics_port``.
-    Returns the run's counts."""
+    is due and the stream is empty), serving ``/metrics`` and ``/healthz`` on
+    ``settings.worker_metrics_port``: the job loop unless ``jobs`` is off, the pipeline
+    consumer unless ``settings.pipeline`` is off. Returns the run's counts."""
     db = open_database(settings.database_url)
     metrics = _metrics_for(db)
     store = open_blob_store(settings)
     builder = IndexBuilder(settings.index_processes, metrics=metrics)
+    resolver = _resolver(settings, db, store, builder, metrics)
+    stream = _open_stream(settings, db)
     ops = None
     try:
         await migrate(db)
         worker = worker_from_settings(
-            settings, Deps(db, store, builder), concurrency=concurrency, burst=burst, metrics=metrics
+            settings, Deps(db, store, builder, resolver), concurrency=concurrency, burst=burst, metrics=metrics
         )
+        consumer = _consumer(settings, db, stream, resolver, metrics, burst=burst) if settings.pipeline else None
         if settings.worker_metrics_port is not None:
             try:
                 ops = await start_ops_server(worker, metrics, settings.host, settings.worker_metrics_port)
@@ -117,17 +160,27 @@ async def run_worker(settings: Settings, *, concurrency: int | None = None, burs
                     f"cannot serve metrics on {settings.host}:{settings.worker_metrics_port}: {exc}"
                 ) from exc
             log.info("worker /metrics and /healthz on http://%s:%s", settings.host, settings.worker_metrics_port)
+        loops = ([worker.run()] if jobs else []) + ([consumer.run()] if consumer else [])
+        if not loops:
+            raise ConfigError("nothing to run: both the job loop and the pipeline are turned off")
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, worker.stop)
-        await worker.run()
-        return dict(worker.stats)
+            loop.add_signal_handler(sig, partial(_stop, worker, consumer))
+        await asyncio.gather(*loops)
+        return dict(worker.stats) | (dict(consumer.stats) if consumer else {})
     finally:
         if ops is not None:
             await ops.cleanup()
         builder.close()
+        await stream.close()
         await store.close()
         await db.close()
+
+
+def _stop(worker, consumer: PipelineConsumer | None) -> None:
+    worker.stop()
+    if consumer is not None:
+        consumer.stop()
 
 
 __all__ = ["MAX_JSON_BODY", "create_app", "run_worker"]

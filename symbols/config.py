@@ -1,6 +1,6 @@
 """Settings from environment variables: the one place that reads ``os.environ``.
 
-Every variable is documented in the README with its default. ``Settings.from_env()``
+Every variable is documented in docs/operations.md with its default. ``Settings.from_env()``
 is called once (by the command line) and the object is passed down.
 """
 
@@ -159,6 +159,16 @@ class Settings:
     # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
     # None: not served.
     worker_metrics_port: int | None = None
+    # The capture stream: empty for the database, or redis://host:port/db (Redis Streams).
+    stream_url: str = ""
+    # Workers (embedded and `symbols worker`) run the error-tracking pipeline on the stream.
+    pipeline: bool = True
+    # Events a pipeline consumer takes from the stream at once.
+    pipeline_batch: int = 100
+    # A batch whose consumer stopped (crash, kill) is handed out again after this long.
+    pipeline_lease_seconds: float = 60.0
+    # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
+    capture_token_cache_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -225,6 +235,11 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_JOB_RETRY_MAX_SECONDS", "job_retry_max_seconds", number()),
     EnvVar("SYMBOLS_INDEX_PROCESSES", "index_processes", integer(0)),
     EnvVar("SYMBOLS_WORKER_METRICS_PORT", "worker_metrics_port", integer(1, 65535)),
+    EnvVar("SYMBOLS_STREAM_URL", "stream_url", prefixed("redis://", "rediss://", "unix://")),
+    EnvVar("SYMBOLS_PIPELINE", "pipeline", boolean),
+    EnvVar("SYMBOLS_PIPELINE_BATCH", "pipeline_batch", integer(1)),
+    EnvVar("SYMBOLS_PIPELINE_LEASE_SECONDS", "pipeline_lease_seconds", number(1.0)),
+    EnvVar("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", "capture_token_cache_seconds", number()),
 )
 
 

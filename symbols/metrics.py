@@ -9,9 +9,14 @@ observes; ``metrics_response`` serves it on ``/metrics`` in both:
   the oldest due queued job's wait, read from the database at scrape time
   (``queue_source``; a database fault only leaves those series out).
 - Index building: builds by outcome and their duration (``symbol_sets.pool.IndexBuilder``).
+- Pipeline: captured events by outcome, stream batches by outcome and their duration
+  (``symbols.workers.pipeline``).
 - Resolution: frames by outcome, index loads by source and their duration
   (``symbols.resolve``); the index cache's hits, misses, evictions, bytes and entries,
   read from the cache at scrape time (``track_cache``).
+- Capture: requests by outcome (``ok`` or the error code), events by outcome, bytes
+  received (``symbols.api.capture``), stream publish duration by backend
+  (``symbols.errortracking.ingest``).
 """
 
 from __future__ import annotations
@@ -184,6 +189,47 @@ class Metrics:
             buckets=_FAST_BUCKETS,
             registry=self.registry,
         )
+        self.pipeline_events = Counter(
+            "symbols_pipeline_events",
+            "Captured events through the pipeline, by outcome (stored, duplicates, suppressed, "
+            "undecodable, unknown_project)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.pipeline_batches = Counter(
+            "symbols_pipeline_batches",
+            "Stream batches by outcome (done, error: handed back and retried)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.pipeline_batch_duration = Histogram(
+            "symbols_pipeline_batch_duration_seconds",
+            "Time to process one stream batch, all stages and the store transaction",
+            buckets=_SLOW_BUCKETS,
+            registry=self.registry,
+        )
+        self.capture_batches = Counter(
+            "symbols_capture_batches",
+            "Capture requests by outcome: ok or the error code answered",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.capture_events = Counter(
+            "symbols_capture_events",
+            "Captured events by outcome: accepted (durable), refused (401), unavailable (503)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.capture_bytes = Counter(
+            "symbols_capture_bytes", "Bytes of capture request bodies received", registry=self.registry
+        )
+        self.stream_publish_duration = Histogram(
+            "symbols_stream_publish_duration_seconds",
+            "Time to make one capture request's events durable, by stream backend",
+            ["backend"],
+            buckets=_FAST_BUCKETS,
+            registry=self.registry,
+        )
         self._queue = _QueueCollector()
         self._cache = _CacheCollector()
         self.registry.register(self._queue)
@@ -212,6 +258,19 @@ class Metrics:
     def frames_resolved(self, outcomes: Iterable[str]) -> None:
         for outcome, count in Tally(outcomes).items():
             self.resolve_frames.labels(outcome).inc(count)
+
+    def pipeline_batch(self, outcome: str, seconds: float, events: dict[str, int] | None = None) -> None:
+        self.pipeline_batches.labels(outcome).inc()
+        self.pipeline_batch_duration.observe(seconds)
+        for kind, count in (events or {}).items():
+            if count:
+                self.pipeline_events.labels(kind).inc(count)
+
+    def captured(self, outcome: str, body_bytes: int, events: int, event_outcome: str) -> None:
+        self.capture_batches.labels(outcome).inc()
+        self.capture_bytes.inc(body_bytes)
+        if events:
+            self.capture_events.labels(event_outcome).inc(events)
 
     def track_cache(self, cache: CacheView) -> None:
         """Export this cache's counters and size (one cache per process)."""

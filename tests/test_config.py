@@ -36,6 +36,11 @@ GOOD = {
     "SYMBOLS_JOB_RETRY_MAX_SECONDS": ("60", 60.0),
     "SYMBOLS_INDEX_PROCESSES": ("0", 0),
     "SYMBOLS_WORKER_METRICS_PORT": ("9464", 9464),
+    "SYMBOLS_STREAM_URL": ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    "SYMBOLS_PIPELINE": ("off", False),
+    "SYMBOLS_PIPELINE_BATCH": ("500", 500),
+    "SYMBOLS_PIPELINE_LEASE_SECONDS": ("30", 30.0),
+    "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ("0", 0.0),
 }
 
 # Values each variable must refuse with a ConfigError that names it.
@@ -65,6 +70,11 @@ BAD = {
     "SYMBOLS_JOB_RETRY_MAX_SECONDS": ["-1", "forever"],
     "SYMBOLS_INDEX_PROCESSES": ["-1", "all"],
     "SYMBOLS_WORKER_METRICS_PORT": ["0", "65536", "metrics"],
+    "SYMBOLS_STREAM_URL": ["kafka://broker", "127.0.0.1:6379"],
+    "SYMBOLS_PIPELINE": ["sometimes"],
+    "SYMBOLS_PIPELINE_BATCH": ["0", "lots"],
+    "SYMBOLS_PIPELINE_LEASE_SECONDS": ["0.5", "inf"],
+    "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ["-1", "a while"],
 }
 
 NAMES = [var.name for var in SETTINGS_FROM_ENV]

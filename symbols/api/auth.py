@@ -12,10 +12,12 @@ from aiohttp import web
 from ..db.access import (
     SCOPE_READ,
     SCOPE_WRITE,
+    ApiKey,
     find_api_key,
     needs_last_used_refresh,
     touch_api_key,
 )
+from ..db.types import parse_project_id
 from .context import context
 from .errors import NotAuthenticated, NotFound, PermissionDenied
 
@@ -35,27 +37,34 @@ def _secret(request: web.Request) -> str:
     return secret
 
 
-def _project_id(request: web.Request) -> int:
-    raw = request.match_info.get("project_id", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise NotFound()
-    return int(raw)
-
-
-async def authorize(request: web.Request, scope: str) -> int:
-    """The project id of the request's path, once the key may use it with ``scope``."""
-    ctx = context(request)
+async def _checked_key(request: web.Request, scope: str) -> ApiKey:
     secret = _secret(request)
-    async with ctx.db.connect() as conn:
+    async with context(request).db.connect() as conn:
         key = await find_api_key(conn, secret)
     if key is None:
         raise NotAuthenticated("authentication_failed", "Invalid API key.")
     if scope not in key.scopes and not (scope == READ and WRITE in key.scopes):
         raise PermissionDenied("permission_denied", f"API key is missing the required scope '{scope}'.")
-    project_id = _project_id(request)
-    if project_id not in key.project_ids:
-        raise NotFound()
+    return key
+
+
+async def _used(request: web.Request, key: ApiKey) -> None:
     if needs_last_used_refresh(key):
-        async with ctx.db.begin() as conn:
+        async with context(request).db.begin() as conn:
             await touch_api_key(conn, key.id)
+
+
+async def authorize(request: web.Request, scope: str) -> int:
+    """The project id of the request's path, once the key may use it with ``scope``."""
+    key = await _checked_key(request, scope)
+    project_id = parse_project_id(request.match_info.get("project_id", ""))
+    if project_id is None or project_id not in key.project_ids:
+        raise NotFound()
+    await _used(request, key)
     return project_id
+
+
+async def authenticate(request: web.Request, scope: str) -> None:
+    """For routes outside any project (the organization's members and roles): a valid key
+    with ``scope``."""
+    await _used(request, await _checked_key(request, scope))

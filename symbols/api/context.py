@@ -9,10 +9,12 @@ from aiohttp import web
 
 from ..config import Settings
 from ..db import Database
+from ..errortracking.ingest import Ingest
 from ..metrics import Metrics
 from ..resolve import Resolver
+from ..signing import Signer
 from ..storage import BlobStore
-from .signing import Signer
+from ..symbol_sets.links import Links
 
 
 @dataclass
@@ -24,10 +26,15 @@ class AppContext:
     metrics: Metrics
     resolver: Resolver
     tmp_dir: Path
+    ingest: Ingest
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""
         return self.settings.public_url or str(request.url.origin())
+
+    @property
+    def links(self) -> Links:
+        return Links(self.settings, self.store, self.signer)
 
 
 CONTEXT = web.AppKey("symbols_context", AppContext)

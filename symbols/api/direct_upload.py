@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..symbol_sets.params import chunk_id_param, release_param
 from ..symbol_sets.upload import check_direct, store_direct
 from .auth import WRITE, authorize
 from .context import context
 from .multipart import fields_then_file
 from .parse import json_response
 from .spool import spool_part
-from .upload_params import chunk_id_param, release_param
 
 
 async def direct_upload(request: web.Request) -> web.Response:

@@ -62,6 +62,14 @@ class ServiceUnavailable(ApiError):
     type = "server_error"
 
 
+_CAPTURE_ERRORS: dict[int, type[ApiError]] = {401: NotAuthenticated, 413: PayloadTooLarge}
+
+
+def from_capture(status: int, code: str, detail: str) -> ApiError:
+    """The API error for a capture refusal (``errortracking.capture.CaptureError``)."""
+    return _CAPTURE_ERRORS.get(status, ValidationError)(code, detail)
+
+
 def from_domain(exc: DomainError) -> ApiError:
     """The API error for a domain package's typed error (the only place they meet)."""
     if isinstance(exc, Missing):

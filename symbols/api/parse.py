@@ -43,16 +43,6 @@ def path_uuid(request: web.Request, name: str = "id") -> str:
     return value
 
 
-def text(value: Any, attr: str, *, max_length: int, required: bool = True, code: str = "invalid_input") -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(code, f"{attr} must be a non-empty string.", attr)
-    if len(value) > max_length:
-        raise ValidationError(code, f"{attr} must be at most {max_length} characters.", attr)
-    return value
-
-
 def boolean(value: Any, attr: str) -> bool:
     if value is None:
         return False

@@ -11,29 +11,23 @@ from aiohttp import web
 
 from ..symbol_sets import upload as uploads_
 from ..symbol_sets.manage import get_one
-from ..symbol_sets.upload import Upload
-from .auth import WRITE, authorize
-from .blobs import upload_target
-from .context import context
-from .errors import ValidationError
-from .parse import boolean, json_body, json_response, path_uuid
-from .upload_params import (
+from ..symbol_sets.params import (
     check_batch_size,
     chunk_id_param,
     parse_content_hashes,
     parse_uploads,
     release_param,
 )
+from ..symbol_sets.upload import Upload
+from .auth import WRITE, authorize
+from .context import context
+from .errors import ValidationError
+from .parse import boolean, json_body, json_response, path_uuid
 
 
 async def _start(request: web.Request, project_id: int, uploads: list[Upload], **rules: bool) -> dict[str, dict]:
-    """``{chunk_id: {presigned_url, symbol_set_id}}`` for each set whose bytes must be sent."""
     ctx = context(request)
-    plan = await uploads_.plan_start(ctx.db, project_id, uploads, **rules)
-    # Targets before any write: a store that cannot sign changes nothing.
-    targets = {ref: await upload_target(ctx, request, key) for ref, key in plan.keys.items()}
-    ids = await uploads_.apply_start(ctx.db, ctx.store, plan)
-    return {ref: {"presigned_url": targets[ref], "symbol_set_id": ids[ref]} for ref in plan.keys}
+    return await ctx.links.start_uploads(ctx.db, ctx.base_url(request), project_id, uploads, **rules)
 
 
 async def bulk_start_upload(request: web.Request) -> web.Response:

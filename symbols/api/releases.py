@@ -11,10 +11,11 @@ from ..db.releases import (
     get_release_by_hash,
     list_releases,
 )
+from ..symbol_sets.params import text
 from .auth import READ, WRITE, authorize
 from .context import context
 from .errors import NotFound, ValidationError
-from .parse import json_body, json_response, page_params, paginated, path_uuid, text
+from .parse import json_body, json_response, page_params, paginated, path_uuid
 from .serializers import release_json
 
 

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, presigned_upload, releases, resolve, symbol_sets, transfer
-from .blobs import DOWNLOAD_PATH, UPLOAD_PATH
+from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
+from . import (
+    capture,
+    fingerprints,
+    health,
+    issues,
+    organization,
+    presigned_upload,
+    releases,
+    resolve,
+    stack_frames,
+    symbol_sets,
+    transfer,
+)
 from .direct_upload import direct_upload
 
 _BASES = ("/api/projects/{project_id}/error_tracking", "/api/environments/{project_id}/error_tracking")
@@ -30,6 +42,20 @@ _API_ROUTES = [
     ("GET", "/releases/hash/{hash_id}/", releases.by_hash),
     ("GET", "/releases/{id}/", releases.retrieve),
     ("POST", "/stack_frames/resolve/", resolve.resolve_frames),
+    ("POST", "/stack_frames/batch_get/", stack_frames.batch_get),
+    ("GET", "/fingerprints/", fingerprints.list_fingerprints),
+    ("GET", "/fingerprints/resolve/", fingerprints.resolve),
+    ("GET", "/fingerprints/{id}/", fingerprints.retrieve),
+    ("DELETE", "/fingerprints/{id}/", fingerprints.destroy),
+    ("GET", "/issues/", issues.list_issues),
+    ("POST", "/issues/bulk/", issues.bulk),
+    ("GET", "/issues/{id}/", issues.retrieve),
+    ("PATCH", "/issues/{id}/", issues.update),
+    ("PUT", "/issues/{id}/", issues.update),
+    ("DELETE", "/issues/{id}/", issues.destroy),
+    ("PATCH", "/issues/{id}/assign/", issues.assign),
+    ("POST", "/issues/{id}/merge/", issues.merge),
+    ("POST", "/issues/{id}/split/", issues.split),
 ]
 
 
@@ -42,6 +68,11 @@ def setup_routes(app: web.Application) -> None:
     router.add_post(UPLOAD_PATH, transfer.upload)
     router.add_post(UPLOAD_PATH.rstrip("/"), transfer.upload)
     router.add_get(DOWNLOAD_PATH, transfer.download)
+    for tail, handler in (("members", organization.members), ("roles", organization.roles)):
+        path = f"/api/organizations/{{organization_id}}/{tail}/"
+        router.add_get(path, handler)
+        router.add_get(path.rstrip("/"), handler)
+    capture.add_routes(router)
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)

@@ -7,13 +7,12 @@ from aiohttp import web
 from ..db.symbol_sets import ORDERINGS, STATUSES, list_symbol_sets
 from ..db.types import parse_uuid
 from ..symbol_sets.manage import change, delete_many, get_one
+from ..symbol_sets.params import MAX_REF_LENGTH, check_batch_size, release_param, text
 from .auth import READ, WRITE, authorize
-from .blobs import download_url
 from .context import context
 from .errors import NotFound, ValidationError
-from .parse import json_body, json_response, page_params, paginated, path_uuid, text
+from .parse import json_body, json_response, page_params, paginated, path_uuid
 from .serializers import symbol_set_json
-from .upload_params import MAX_REF_LENGTH, check_batch_size, release_param
 
 
 async def list_sets(request: web.Request) -> web.Response:
@@ -86,4 +85,5 @@ async def download(request: web.Request) -> web.Response:
     _, symbol_set = await _get(request, READ)
     if not symbol_set.storage_ptr or not symbol_set.uploaded_at:
         raise NotFound("Symbol set has no uploaded file.")
-    return json_response({"url": await download_url(context(request), request, symbol_set)})
+    ctx = context(request)
+    return json_response({"url": await ctx.links.download_url(ctx.base_url(request), symbol_set)})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..signing import InvalidToken
 from ..storage import BlobNotFound
 from .context import context
 from .errors import NotFound, PermissionDenied, ValidationError
 from .multipart import fields_then_file
-from .signing import InvalidToken
 from .spool import spool_part
 
 

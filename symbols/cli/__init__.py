@@ -11,6 +11,7 @@ from symbols.cli.projects import projects
 from symbols.cli.resolve import resolve
 from symbols.cli.serve import serve
 from symbols.cli.sourcemap import sourcemap
+from symbols.cli.users import roles, users
 from symbols.cli.worker import worker
 from symbols.config import ConfigError
 from symbols.db import DatabaseUnavailable
@@ -32,7 +33,7 @@ def main() -> None:
     """symbols: a self-hostable service for JavaScript source maps."""
 
 
-for command in (serve, worker, migrate, projects, keys, jobs, sourcemap, resolve):
+for command in (serve, worker, migrate, projects, keys, users, roles, jobs, sourcemap, resolve):
     main.add_command(command)
 
 __all__ = ["main"]

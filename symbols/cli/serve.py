@@ -35,10 +35,16 @@ async def _bootstrap(app: web.Application) -> None:
 @click.command()
 @click.option("--host", default=None, help="Bind address (default SYMBOLS_BIND_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default SYMBOLS_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--no-pipeline", is_flag=True,
+    help="The embedded worker does not consume the capture stream (default SYMBOLS_PIPELINE or on).",
+)
+def serve(host: str | None, port: int | None, no_pipeline: bool) -> None:
     """Run the HTTP service (applies migrations first)."""
     settings = Settings.from_env()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if no_pipeline:
+        overrides["pipeline"] = False
     settings = settings.with_overrides(**overrides)
     configure_logging(settings.log_level)
     app = create_app(settings, embedded_worker=settings.embedded_worker)

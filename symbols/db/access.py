@@ -152,9 +152,14 @@ async def list_api_keys(conn: AsyncConnection) -> list[ApiKey]:
 
 async def find_api_key(conn: AsyncConnection, secret: str) -> ApiKey | None:
     """The active key whose secret this is, or None (unknown or revoked)."""
+    return await find_api_key_by_hash(conn, hash_secret(secret))
+
+
+async def find_api_key_by_hash(conn: AsyncConnection, secret_hash: str) -> ApiKey | None:
+    """The active key with this secret hash (what a web session keeps instead of the secret)."""
     row = (
         await conn.execute(
-            select(api_keys).where(api_keys.c.secret_hash == hash_secret(secret), api_keys.c.revoked_at.is_(None))
+            select(api_keys).where(api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None))
         )
     ).first()
     if row is None:

@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
@@ -86,6 +87,15 @@ class Database:
         await self.engine.dispose()
 
 
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# JSON columns (event properties, frames) through orjson: the stdlib encoder was ~10% of
+# the pipeline's time.
+_JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def open_database(url: str, *, echo: bool = False) -> Database:
     """A ``Database`` for a SQLAlchemy URL (``postgresql://`` is mapped to asyncpg).
 
@@ -109,10 +119,12 @@ def open_database(url: str, *, echo: bool = False) -> Database:
                 raise ConfigError(
                     f"SYMBOLS_DATABASE_URL: cannot create the directory of {parsed.database}: {exc.strerror}"
                 ) from None
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": _SQLITE_BUSY_MS / 1000}, **_JSON_CODEC
+        )
         _configure_sqlite(engine)
     else:
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True, **_JSON_CODEC)
     return Database(engine)
 
 

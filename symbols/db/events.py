@@ -11,16 +11,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import events, frames_awaiting_symbols, stack_frames
+from .jobs import RESOLVE_WAITING_EVENTS, enqueue_job
+from .tables import events, frames_awaiting_symbols, stack_frames, symbol_sets
 from .types import utcnow
-from .upsert import insert_ignoring_conflicts
+from .upsert import insert_ignoring_conflicts, insert_replacing_conflicts
 
 # Events a late symbol set can bring back for resolving, per (project, ref): more are not
 # recorded, so a flood of frames naming one missing map cannot grow the table unbounded.
 MAX_AWAITING_PER_REF = 1000
+# Frame fields stored in their own stack_frames columns, not in ``contents``.
+_OWN_COLUMNS = frozenset({"context", "symbol_set_ref"})
 
 
 @dataclass(frozen=True)
@@ -74,32 +77,27 @@ async def insert_events(conn: AsyncConnection, rows: Sequence[EventRow]) -> set[
 async def upsert_stack_frames(conn: AsyncConnection, team_id: int, frames: Sequence[dict]) -> None:
     """Keep each frame's newest resolution under its raw id (what batch_get serves).
 
-    ``frames`` are resolved frames with ``raw_id``; ``symbol_set_ref`` is the chunk id or
-    URL the frame named, kept so a late upload of that set finds it."""
+    ``frames`` are resolved frames with ``raw_id``, their source ``context`` and the
+    ``symbol_set_ref`` (chunk id or URL) they named, which are kept in their own columns so
+    a late upload of that set finds the frame."""
     if not frames:
         return
     now = utcnow()
     unique = {f["raw_id"]: f for f in frames}
-    await conn.execute(
-        delete(stack_frames).where(
-            stack_frames.c.team_id == team_id, stack_frames.c.raw_id.in_(list(unique))
-        )
-    )
-    await conn.execute(
-        stack_frames.insert(),
-        [
-            {
-                "team_id": team_id,
-                "raw_id": raw_id,
-                "contents": frame,
-                "resolved": bool(frame.get("resolved")),
-                "context": frame.get("context"),
-                "symbol_set_ref": frame.get("symbol_set_ref"),
-                "created_at": now,
-            }
-            for raw_id, frame in unique.items()
-        ],
-    )
+    rows = [
+        {
+            "team_id": team_id,
+            "raw_id": raw_id,
+            "contents": {k: v for k, v in frame.items() if k not in _OWN_COLUMNS},
+            "resolved": bool(frame.get("resolved")),
+            "context": frame.get("context"),
+            "symbol_set_ref": frame.get("symbol_set_ref"),
+            "created_at": now,
+        }
+        for raw_id, frame in sorted(unique.items())  # one lock order for concurrent writers
+    ]
+    columns = ("contents", "resolved", "context", "symbol_set_ref", "created_at")
+    await conn.execute(insert_replacing_conflicts(conn, stack_frames, ("team_id", "raw_id"), columns), rows)
 
 
 async def stack_frames_by_raw_id(conn: AsyncConnection, team_id: int, raw_ids: Sequence[str]) -> list:
@@ -149,6 +147,24 @@ async def events_awaiting(conn: AsyncConnection, team_id: int, ref: str, *, limi
     return [r.event_uuid for r in rows]
 
 
+async def enqueue_waiting_events(conn: AsyncConnection, symbol_set_id: str) -> int | None:
+    """In the transaction that marks a set processed: a ``RESOLVE_WAITING_EVENTS`` job for
+    its ref when events wait for it (the job's id), else None."""
+    row = (
+        await conn.execute(select(symbol_sets.c.team_id, symbol_sets.c.ref).where(symbol_sets.c.id == symbol_set_id))
+    ).first()
+    if row is None:
+        return None
+    waiting = await conn.execute(
+        select(frames_awaiting_symbols.c.event_uuid)
+        .where(frames_awaiting_symbols.c.team_id == row.team_id, frames_awaiting_symbols.c.ref == row.ref)
+        .limit(1)
+    )
+    if waiting.first() is None:
+        return None
+    return await enqueue_job(conn, RESOLVE_WAITING_EVENTS, {"ref": row.ref}, row.team_id)
+
+
 async def stop_awaiting(conn: AsyncConnection, team_id: int, ref: str, event_uuids: Sequence[str]) -> None:
     if not event_uuids:
         return
@@ -161,6 +177,18 @@ async def stop_awaiting(conn: AsyncConnection, team_id: int, ref: str, event_uui
             )
         )
     )
+
+
+async def update_event_properties(conn: AsyncConnection, project_id: int, properties: dict[str, dict]) -> None:
+    """Replace the properties of stored events (``{uuid: properties}``)."""
+    if not properties:
+        return
+    statement = (
+        update(events)
+        .where(events.c.project_id == project_id, events.c.uuid == bindparam("event_uuid"))
+        .values(properties=bindparam("props", type_=events.c.properties.type))
+    )
+    await conn.execute(statement, [{"event_uuid": u, "props": p} for u, p in sorted(properties.items())])
 
 
 async def events_by_uuid(conn: AsyncConnection, project_id: int, uuids: Sequence[str]) -> list:

@@ -73,6 +73,10 @@ async def _known(conn: AsyncConnection, team_id: int, fingerprints: list[str]) -
         select(issue_fingerprints.c.fingerprint, issues.c.id, issues.c.status)
         .join(issues, issues.c.id == issue_fingerprints.c.issue_id)
         .where(issue_fingerprints.c.team_id == team_id, issue_fingerprints.c.fingerprint.in_(fingerprints))
+        # Lock order fingerprints, then issues, as merge and split take theirs: a merge or
+        # split moving these fingerprints waits for this transaction, or this waits for it
+        # and then sees where they went, so no event lands in a gone or wrong issue.
+        .with_for_update(read=True, of=issue_fingerprints)
     )
     return {r.fingerprint: LinkedIssue(r.id, r.status) for r in rows}
 
@@ -177,6 +181,17 @@ async def assign_if_unassigned(conn: AsyncConnection, issue_id: str, assignee: A
     return result.first() is not None
 
 
+async def issue_summaries(conn: AsyncConnection, issue_ids: Iterable[str]) -> dict[str, dict]:
+    """``{"status", "name", "description"}`` of each issue (what assignment rules see)."""
+    ids = list(set(issue_ids))
+    if not ids:
+        return {}
+    rows = await conn.execute(
+        select(issues.c.id, issues.c.status, issues.c.name, issues.c.description).where(issues.c.id.in_(ids))
+    )
+    return {r.id: {"status": r.status, "name": r.name, "description": r.description} for r in rows}
+
+
 async def issue_statuses(conn: AsyncConnection, issue_ids: Iterable[str]) -> dict[str, str]:
     ids = list(set(issue_ids))
     if not ids:
@@ -194,6 +209,7 @@ __all__ = [
     "Occurrences",
     "assign_if_unassigned",
     "issue_statuses",
+    "issue_summaries",
     "link_fingerprints",
     "record_occurrences",
 ]

@@ -12,6 +12,8 @@ from .tables import jobs
 from .types import utcnow
 
 PROCESS_SYMBOL_SET = "process_symbol_set"
+# Events whose frames waited for a symbol set, resolved again once it is processed.
+RESOLVE_WAITING_EVENTS = "resolve_waiting_events"
 DEFAULT_MAX_ATTEMPTS = 5
 
 

@@ -48,6 +48,13 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def parse_project_id(value: str) -> int | None:
+    """A project id from a URL path segment, or None when it cannot be one."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    return int(value)
+
+
 def parse_uuid(value: object) -> str | None:
     """The canonical form of a UUID string, or None when ``value`` is not one."""
     if not isinstance(value, str) or len(value) > 64:

@@ -74,7 +74,7 @@ def _handled(client: Any, exceptions: list[dict[str, Any]]) -> bool:
 
 def _without_context(exception: dict[str, Any]) -> dict[str, Any]:
     frames = resolved_frames(exception)
-    if not frames:
+    if not frames or not any("context" in f for f in frames):
         return exception
     stripped = [{k: v for k, v in f.items() if k != "context"} for f in frames]
     return {**exception, "stacktrace": {**exception["stacktrace"], "frames": stripped}}

@@ -1,7 +1,10 @@
 """The Redis Streams backend of the capture stream (``SYMBOLS_STREAM_URL=redis://...``).
 
 One stream (``{prefix}:events``) and one consumer group (``pipeline``). A batch is
-published in one MULTI/EXEC, so Redis takes all of it or none. Consumers read new entries
+published by one Lua script, so Redis takes all of it or none; the script skips an event
+whose (project, uuid) it queued within ``dedupe_seconds`` (a key ``{prefix}:seen:...``
+each), so an SDK's retry is queued once, as on the database stream (older repeats are
+skipped by the pipeline, events being unique by (project, uuid)). Consumers read new entries
 with XREADGROUP and first take over entries another consumer left pending for longer than
 the lease (XAUTOCLAIM); entries are acknowledged and deleted after the events are stored.
 Durability is Redis's: run it with ``appendonly yes`` (and ``appendfsync always`` for no
@@ -21,12 +24,26 @@ from .stream import Batch, StreamMessage, StreamUnavailable
 GROUP = "pipeline"
 # How long XREADGROUP waits for new entries when the stream is empty.
 _BLOCK_MS = 200
+# KEYS: the stream, the prefix of seen-keys; ARGV: project id, seconds, then uuid, payload...
+_PUBLISH = """
+for i = 3, #ARGV, 2 do
+  if redis.call('SET', KEYS[2] .. ARGV[1] .. ':' .. ARGV[i], '1', 'NX', 'EX', ARGV[2]) then
+    redis.call('XADD', KEYS[1], '*', 'p', ARGV[1], 'u', ARGV[i], 'd', ARGV[i + 1])
+  end
+end
+return 0
+"""
 
 
 class RedisStream:
-    def __init__(self, url: str, *, prefix: str = "symbols") -> None:
+    kind = "redis"
+
+    def __init__(self, url: str, *, prefix: str = "symbols", dedupe_seconds: int = 600) -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self.key = f"{prefix}:events"
+        self.seen_prefix = f"{prefix}:seen:"
+        self.dedupe_seconds = dedupe_seconds
+        self._publish = self.client.register_script(_PUBLISH)
         self._group_ready = False
 
     async def _ensure_group(self) -> None:
@@ -42,11 +59,11 @@ class RedisStream:
     async def publish(self, project_id: int, events: Sequence[tuple[str, bytes]]) -> None:
         if not events:
             return
+        args: list = [project_id, self.dedupe_seconds]
+        for event_uuid, payload in events:
+            args += [event_uuid, payload]
         try:
-            async with self.client.pipeline(transaction=True) as pipe:
-                for event_uuid, payload in events:
-                    pipe.xadd(self.key, {"p": str(project_id), "u": event_uuid, "d": payload})
-                await pipe.execute()
+            await self._publish(keys=[self.key, self.seen_prefix], args=args)
         except (RedisError, OSError) as exc:
             raise StreamUnavailable(f"Redis did not take the events: {exc}") from exc
 

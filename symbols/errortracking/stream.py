@@ -47,6 +47,8 @@ class Batch:
 
 
 class EventStream(Protocol):
+    kind: str  # "database" or "redis", for metrics
+
     async def publish(self, project_id: int, events: Sequence[tuple[str, bytes]]) -> None: ...
 
     async def lease(self, consumer: str, *, count: int, lease_seconds: float) -> Batch: ...
@@ -66,6 +68,8 @@ class EventStream(Protocol):
 
 
 class DatabaseStream:
+    kind = "database"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 

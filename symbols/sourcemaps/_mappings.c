@@ -6,10 +6,11 @@
  * directly, producing exactly what `segments.decode_segments` produces for valid input.
  *
  * Contract (see decoder.py `_decode_accelerated`):
- *   decode(mappings: bytes, source_count: int, name_count: int)
+ *   decode(mappings: bytes, source_count: int, name_count: int[, max_lines, max_segments])
  *     -> (line_starts: bytearray of int64, fields: bytearray of int32 [5][capacity],
  *         segment_count: int, capacity: int, ordered: bool)
- *     or None on ANY fault.
+ *     or None on ANY fault, a cap included (limits.py): lines are counted, and segments
+ *     bounded (one after each `,`, at most one more per line), before anything is allocated.
  * It never explains a fault: on None the caller re-runs the numpy path, which raises the
  * pinned error with its message and offset. So this file only has to tell valid from
  * invalid, exactly as the numpy path does (the tests check both agree on every input).
@@ -159,8 +160,8 @@ static PyObject *
 decode(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Py_buffer view;
-    Py_ssize_t source_count, name_count;
-    if (!PyArg_ParseTuple(args, "y*nn", &view, &source_count, &name_count))
+    Py_ssize_t source_count, name_count, max_lines = PY_SSIZE_T_MAX, max_segments = PY_SSIZE_T_MAX;
+    if (!PyArg_ParseTuple(args, "y*nn|nn", &view, &source_count, &name_count, &max_lines, &max_segments))
         return NULL;
     const unsigned char *s = view.buf;
     Py_ssize_t n = view.len, separators = 0, breaks = 0;
@@ -176,6 +177,10 @@ decode(PyObject *Py_UNUSED(module), PyObject *args)
 
     Py_ssize_t capacity = separators + 1;
     PyObject *line_buffer = NULL, *field_buffer = NULL, *result = NULL;
+    if (breaks >= max_lines || separators - breaks >= max_segments) {
+        result = Py_NewRef(Py_None); /* past a cap: the numpy path raises too_large */
+        goto done;
+    }
     if (capacity > PY_SSIZE_T_MAX / 20) {
         PyErr_NoMemory();
         goto done;
@@ -193,7 +198,7 @@ decode(PyObject *Py_UNUSED(module), PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     count = decode_loop(s, n, source_count, name_count, &out, capacity, breaks + 1, &ordered);
     Py_END_ALLOW_THREADS
-    if (count < 0) {
+    if (count < 0 || count > max_segments) {
         result = Py_NewRef(Py_None); /* a fault: the numpy path names it */
         goto done;
     }
@@ -208,7 +213,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
-     "decode(mappings, source_count, name_count) -> (line_starts, fields, count, capacity, ordered) or None"},
+     "decode(mappings, source_count, name_count[, max_lines, max_segments])"
+     " -> (line_starts, fields, count, capacity, ordered) or None"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -229,7 +235,7 @@ PyInit__mappings(void)
     PyObject *m = PyModule_Create(&module);
     /* The wrapper checks this, so that a stale build (the .so is not in git) of an older
      * contract is ignored rather than misread. Bump it with any change to `decode`'s result. */
-    if (m != NULL && PyModule_AddIntConstant(m, "CONTRACT", 1) < 0)
+    if (m != NULL && PyModule_AddIntConstant(m, "CONTRACT", 2) < 0)
         Py_CLEAR(m);
     return m;
 }

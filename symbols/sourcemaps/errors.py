@@ -65,6 +65,18 @@ class InvalidIndexError(SourceMapError):
     code = "invalid_index"
 
 
+class TooLargeError(SourceMapError):
+    """The input goes past one of the size caps in `limits.py` (lines, segments, ...)."""
+
+    code = "too_large"
+
+
+class TooComplexError(SourceMapError):
+    """The minified source nests deeper, or takes longer to scan, than `limits.py` allows."""
+
+    code = "too_complex"
+
+
 __all__ = [
     "IndexOutOfBoundsError",
     "InvalidFieldError",
@@ -76,4 +88,6 @@ __all__ = [
     "InvalidVlqError",
     "MissingFieldError",
     "SourceMapError",
+    "TooComplexError",
+    "TooLargeError",
 ]

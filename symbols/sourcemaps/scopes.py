@@ -1,10 +1,16 @@
 """Function scopes of the minified source, named through the map.
 
-`build_scope_table` parses the minified JavaScript with tree-sitter, selects every
-function with one query (declarations, expressions, generators, arrows, methods) and
-records each one's generated range and original name. `ScopeTable.name_at` then
-answers "which function encloses this position" without the JavaScript: the table is a
-few arrays, stored in the index.
+`build_scope_table` parses the minified JavaScript with tree-sitter, finds every
+function (declarations, expressions, generators, arrows, methods) in one walk of the
+tree and records each one's generated range and original name. `ScopeTable.name_at`
+then answers "which function encloses this position" without the JavaScript: the table
+is a few arrays, stored in the index.
+
+Cost is linear in the tree: one cursor walk that keeps the ancestors on a stack (a
+tree-sitter query took quadratic time on `(` x 10^5, and `node.parent` walks down from
+the root on every call, quadratic in nesting), names that keep their last
+32 parts (`naming.py`), and no recursion. Nesting deeper than `Limits.nesting_depth`, or
+parsing and walking for longer than `Limits.scope_seconds`, raises `TooComplexError`.
 
 Naming rules, first match wins (`minified` names are replaced by original ones, below):
 - a function with its own name (`function f(){}`, `function* g(){}`, a named function
@@ -37,21 +43,23 @@ range holds the position (start inclusive, end exclusive), or None at top level.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
+from symbols.sourcemaps.errors import TooComplexError
+from symbols.sourcemaps.limits import DEFAULT_LIMITS, Limits
+from symbols.sourcemaps.naming import ANONYMOUS, Namer
 from symbols.sourcemaps.search import greatest_lower_bound
 from symbols.sourcemaps.views import UNREAD, int_view, lazy_strings
 
-ANONYMOUS = "<anonymous>"
 _FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_expression",
               "generator_function", "arrow_function", "method_definition")
-_QUERY = "[" + " ".join(f"({kind})" for kind in _FUNCTIONS) + "] @function"
-_NAMED = {"function_declaration", "generator_function_declaration", "function_expression",
-          "generator_function"}
-_IDENTIFIERS = {"identifier", "property_identifier", "private_property_identifier",
-                "shorthand_property_identifier", "this", "super"}
+# Nodes whose parent the namer asks for: recorded during the walk.
+_CONTEXTS = _FUNCTIONS + ("parenthesized_expression", "object", "class", "class_declaration",
+                          "class_body", "pair", "field_definition")
+_CHUNK = 16 << 10  # bytes handed to the parser at a time (the deadline is checked per chunk)
 
 
 class ScopeTable:
@@ -166,92 +174,79 @@ class _Positions:
         return list(zip(lines.tolist(), columns.tolist()))
 
 
-class _Namer:
-    """Builds name paths as lists of identifier nodes or literal strings."""
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
 
-    def __init__(self) -> None:
-        self.objects: dict[int, list] = {}
-
-    def function(self, node) -> list:
-        kind = node.type
-        if kind == "method_definition":
-            return self.owner(node.parent) + self.path(node.child_by_field_name("name"))
-        if kind in _NAMED:
-            own = node.child_by_field_name("name")
-            if own is not None:
-                return [own]
-        return self.binding(node) or [ANONYMOUS]
-
-    def binding(self, node) -> list:
-        """The path of what `node` (a value) is assigned to, or []."""
-        parent = node.parent
-        while parent is not None and parent.type == "parenthesized_expression":
-            node, parent = parent, parent.parent
-        if parent is None:
-            return []
-        kind = parent.type
-        if kind == "variable_declarator" and parent.child_by_field_name("value") == node:
-            return self.path(parent.child_by_field_name("name"))
-        if kind in ("assignment_expression", "assignment_pattern") and parent.child_by_field_name("right") == node:
-            return self.path(parent.child_by_field_name("left"))
-        if kind == "pair" and parent.child_by_field_name("value") == node:
-            return self.owner(parent.parent) + self.path(parent.child_by_field_name("key"))
-        if kind == "field_definition":
-            return self.owner(parent.parent) + self.path(parent.child_by_field_name("property"))
-        return []
-
-    def owner(self, container) -> list:
-        """The path of an object literal or class body (the thing before `.method`)."""
-        if container is None:
-            return []
-        key = container.id
-        if key not in self.objects:
-            if container.type == "class_body":
-                cls = container.parent
-                own = cls.child_by_field_name("name") if cls is not None else None
-                self.objects[key] = [own] if own is not None else (self.binding(cls) if cls else [])
-            elif container.type == "object":
-                self.objects[key] = self.binding(container)
-            else:
-                self.objects[key] = []
-        return self.objects[key]
-
-    def path(self, node) -> list:
-        if node is None:
-            return []
-        kind = node.type
-        if kind in _IDENTIFIERS:
-            return [node]
-        if kind == "member_expression":
-            head = self.path(node.child_by_field_name("object"))
-            return head + self.path(node.child_by_field_name("property"))
-        if kind == "subscript_expression":
-            return self.path(node.child_by_field_name("object")) + self.path(node.child_by_field_name("index"))
-        if kind == "string":
-            return [node.text[1:-1].decode("utf-8", "replace")]
-        if kind in ("number", "computed_property_name"):
-            return [node.text.decode("utf-8", "replace")]
-        return []
+    def check(self, what: str) -> None:
+        if time.monotonic() > self.at:
+            raise TooComplexError(f"minified source: {what} took more than {self.seconds:g} s")
 
 
-def _parse(source: bytes):
+def _parse(source: bytes, deadline: _Deadline):
     import tree_sitter
     import tree_sitter_javascript
 
     language = tree_sitter.Language(tree_sitter_javascript.language())
-    tree = tree_sitter.Parser(language).parse(source)
-    query = tree_sitter.Query(language, _QUERY)
-    return tree, tree_sitter.QueryCursor(query).captures(tree.root_node).get("function", [])
+
+    def read(offset: int, _point) -> bytes:
+        deadline.check("parsing")
+        return source[offset : offset + _CHUNK]
+
+    # Kind ids by name (a name may have several ids), compared as ints during the walk.
+    named = [(kind, language.node_kind_for_id(kind)) for kind in range(language.node_kind_count)
+             if language.node_kind_is_named(kind)]
+    functions = {kind for kind, name in named if name in _FUNCTIONS}
+    contexts = {kind for kind, name in named if name in _CONTEXTS}
+    return tree_sitter.Parser(language).parse(read), functions, contexts
 
 
-def build_scope_table(minified_source: bytes | str, source_map) -> ScopeTable:
+def _walk(tree, function_kinds: set, context_kinds: set, limits: Limits,
+          deadline: _Deadline) -> tuple[list, dict]:
+    """Every function node in tree order, and the parent of every node of `_CONTEXTS`:
+    one pass, the ancestors on a stack."""
+    cursor = tree.walk()
+    node = cursor.node
+    ancestors: list = []
+    parents: dict = {}
+    functions = []
+    steps = 0
+    while True:
+        kind = node.kind_id
+        if kind in context_kinds:
+            parents[node.id] = ancestors[-1] if ancestors else None
+            if kind in function_kinds:
+                functions.append(node)
+        if cursor.goto_first_child():
+            ancestors.append(node)
+            if len(ancestors) >= limits.nesting_depth:
+                raise TooComplexError(f"minified source: nests deeper than {limits.nesting_depth} levels "
+                                      f"(at byte {node.start_byte})")
+            steps += 1
+            if not steps & 0xFFF:
+                deadline.check("finding functions")
+            node = cursor.node
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return functions, parents
+            ancestors.pop()
+        node = cursor.node
+
+
+def build_scope_table(minified_source: bytes | str, source_map, *,
+                      limits: Limits = DEFAULT_LIMITS) -> ScopeTable:
     """The function scopes of `minified_source`, named through `source_map`."""
     source = minified_source.encode("utf-8") if isinstance(minified_source, str) else bytes(minified_source)
-    _tree, nodes = _parse(source)  # the tree outlives its nodes' use
+    deadline = _Deadline(limits.scope_seconds)
+    tree, function_kinds, context_kinds = _parse(source, deadline)
+    nodes, parents = _walk(tree, function_kinds, context_kinds, limits, deadline)
     nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
     positions = _Positions(source)
-    namer = _Namer()
+    namer = Namer(parents)
     paths = [namer.function(node) for node in nodes]
+    deadline.check("naming functions")
     names = _original_names(paths, source_map, positions)
     return _table(positions.convert(nodes, "start"), positions.convert(nodes, "end"), names)
 

@@ -5,16 +5,24 @@ Accepted: raw source map JSON, gzip of it, and PostHog's container: the 22 bytes
 version 2 adds one compression byte (0 none, 1 zstd over the whole payload). The
 payload is u64 length + minified source, then u64 length + map. Integers are
 little-endian. Other data types (Hermes, ProGuard, ...) are recognised and refused.
+
+Decompression is bounded by `Limits.decompressed_bytes` (`symbols/sourcemaps/limits.py`):
+gzip is inflated a step at a time, a zstd payload is streamed part by part, each part's
+length checked against what is left of the cap before it is read, so a small bomb never
+holds more than the cap plus one step. Past the cap: `ContainerError("too_large")`.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 import zstandard
+
+from ..sourcemaps import DEFAULT_LIMITS, Limits
 
 MAGIC = b"posthog_error_tracking"
 SOURCE_AND_MAP = 2
@@ -23,6 +31,7 @@ COMPRESSION_NONE = 0
 COMPRESSION_ZSTD = 1
 _HEADER = struct.Struct("<II")
 _LENGTH = struct.Struct("<Q")
+_STEP = 1 << 20  # bytes of gzip output per step
 
 
 class BlobFormat(str, Enum):
@@ -41,7 +50,7 @@ class ContainerError(ValueError):
 
 @dataclass(frozen=True)
 class SymbolSetContent:
-    source_map: bytes
+    source_map: bytes | bytearray  # a bytearray when inflated from gzip (no copy at the end)
     minified_source: bytes | None
 
 
@@ -80,30 +89,29 @@ def _check_container_header(head: bytes) -> tuple[int, int]:
     return version, data_type
 
 
-def unpack(blob: bytes, *, max_output: int = 1 << 30) -> SymbolSetContent:
+def unpack(blob: bytes, *, limits: Limits = DEFAULT_LIMITS) -> SymbolSetContent:
     """The source map (and minified source, when carried) inside a stored blob."""
     fmt = sniff(blob[: len(MAGIC) + _HEADER.size + 1])
     if fmt is BlobFormat.SOURCE_MAP:
         return SymbolSetContent(blob, None)
     if fmt is BlobFormat.GZIP:
-        return SymbolSetContent(_gunzip(blob, max_output), None)
+        return SymbolSetContent(_gunzip(blob, limits.decompressed_bytes), None)
     version, _ = _check_container_header(blob)
-    offset = len(MAGIC) + _HEADER.size
-    payload: bytes | memoryview = memoryview(blob)[offset:]
+    payload = memoryview(blob)[len(MAGIC) + _HEADER.size :]
+    compression = COMPRESSION_NONE
     if version == 2:
         if not payload:
             raise ContainerError("invalid_container", "container is missing its compression byte")
-        compression = payload[0]
-        payload = payload[1:]
-        if compression == COMPRESSION_ZSTD:
-            payload = _unzstd(bytes(payload), max_output)
-        elif compression != COMPRESSION_NONE:
+        compression, payload = payload[0], payload[1:]
+        if compression not in (COMPRESSION_NONE, COMPRESSION_ZSTD):
             raise ContainerError("invalid_container", f"unknown compression {compression}")
-    source, rest = _take(payload, "minified source")
-    source_map, rest = _take(rest, "source map")
-    if len(rest):
-        raise ContainerError("invalid_container", f"{len(rest)} unexpected bytes after the source map")
-    return SymbolSetContent(bytes(source_map), bytes(source))
+    if compression == COMPRESSION_NONE:  # already in memory: nothing to cap
+        return _parts(_slices(payload), None, "invalid_container")
+    reader = zstandard.ZstdDecompressor().stream_reader(payload)
+    try:
+        return _parts(reader.read, limits.decompressed_bytes, "invalid_zstd")
+    except zstandard.ZstdError as exc:
+        raise ContainerError("invalid_zstd", f"zstd data is corrupt: {exc}") from None
 
 
 def pack(source_map: bytes, minified_source: bytes, *, zstd_level: int | None = 3) -> bytes:
@@ -117,46 +125,62 @@ def pack(source_map: bytes, minified_source: bytes, *, zstd_level: int | None = 
     return MAGIC + _HEADER.pack(2, SOURCE_AND_MAP) + bytes([COMPRESSION_ZSTD]) + compressed
 
 
-def _take(data: bytes | memoryview, what: str) -> tuple[bytes | memoryview, bytes | memoryview]:
-    if len(data) < _LENGTH.size:
-        raise ContainerError("invalid_container", f"container is truncated before the {what} length")
-    (length,) = _LENGTH.unpack_from(data, 0)
-    end = _LENGTH.size + length
-    if end > len(data):
-        raise ContainerError(
-            "invalid_container",
-            f"container says the {what} has {length} bytes but only {len(data) - _LENGTH.size} follow",
-        )
-    return data[_LENGTH.size:end], data[end:]
+def _slices(view: memoryview) -> Callable[[int], bytes]:
+    position = 0
+
+    def read(size: int) -> bytes:
+        nonlocal position
+        part = bytes(view[position : position + size])
+        position += len(part)
+        return part
+
+    return read
 
 
-def _gunzip(blob: bytes, max_output: int) -> bytes:
+def _parts(read: Callable[[int], bytes], cap: int | None, short: str) -> SymbolSetContent:
+    """Source and map from a payload read in order; `read(n)` gives n bytes unless the data
+    ends first (then `short` is the error code). At most `cap` bytes are read in all."""
+    left = [cap]
+
+    def take(what: str) -> bytes:
+        header = read(_LENGTH.size)
+        if len(header) < _LENGTH.size:
+            raise ContainerError(short, f"container is truncated before the {what} length")
+        (length,) = _LENGTH.unpack(header)
+        if left[0] is not None:
+            left[0] -= _LENGTH.size + length
+            if left[0] < 0:
+                raise ContainerError("too_large", f"container says the {what} has {length} bytes: "
+                                     f"more than the {cap} a symbol set may decompress to")
+        data = read(length)
+        if len(data) < length:
+            raise ContainerError(short, f"container says the {what} has {length} bytes but only {len(data)} follow")
+        return data
+
+    source = take("minified source")
+    source_map = take("source map")
+    if read(1):
+        raise ContainerError("invalid_container", "unexpected bytes after the source map")
+    return SymbolSetContent(source_map, source)
+
+
+def _gunzip(blob: bytes, cap: int) -> bytearray:
+    """Inflated a step at a time into one growing buffer (no joined copy at the end)."""
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    pending: bytes | memoryview = blob
     try:
-        out = decompressor.decompress(blob, max_output + 1)
+        while not decompressor.eof:
+            step = decompressor.decompress(pending, _STEP)
+            out += step
+            if len(out) > cap:
+                raise ContainerError("too_large", f"decompressed map exceeds {cap} bytes")
+            pending = decompressor.unconsumed_tail
+            if not step and not pending:
+                raise ContainerError("invalid_gzip", "gzip data is truncated")
     except zlib.error as exc:
         raise ContainerError("invalid_gzip", f"gzip data is corrupt: {exc}") from None
-    if len(out) > max_output:
-        raise ContainerError("too_large", f"decompressed map exceeds {max_output} bytes")
-    if not decompressor.eof:
-        raise ContainerError("invalid_gzip", "gzip data is truncated")
     return out
-
-
-def _unzstd(data: bytes, max_output: int) -> bytes:
-    # Read in bounded steps: a small zstd frame may claim gigabytes.
-    decompressor = zstandard.ZstdDecompressor().decompressobj()
-    out = bytearray()
-    try:
-        for start in range(0, len(data), 1 << 20):
-            out += decompressor.decompress(data[start:start + (1 << 20)])
-            if len(out) > max_output:
-                raise ContainerError("too_large", f"decompressed container exceeds {max_output} bytes")
-    except zstandard.ZstdError as exc:
-        raise ContainerError("invalid_zstd", f"zstd data is corrupt: {exc}") from None
-    if not decompressor.eof:
-        raise ContainerError("invalid_zstd", "zstd data is truncated")
-    return bytes(out)
 
 
 __all__ = [

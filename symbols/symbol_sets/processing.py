@@ -2,7 +2,9 @@
 
 Used by the worker's ``process_symbol_set`` job and by the resolver's on-demand build.
 Input faults are recorded as the set's ``failure_reason`` and returned; blob store
-faults raise ``StorageUnavailable`` (the caller may retry).
+faults raise ``StorageUnavailable`` (the caller may retry). When events wait for the set
+(frames captured before it was uploaded), marking it processed also enqueues the job that
+resolves them again, in the same transaction.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from ..db import Database
+from ..db.events import enqueue_waiting_events
 from ..db.symbol_sets import mark_processed, record_failure
 from ..storage import BlobNotFound, BlobStore, BlobStoreUnavailable
 from .blobs import index_key
@@ -50,7 +53,8 @@ async def build_and_store(
     except BlobStoreUnavailable as exc:
         raise StorageUnavailable(f"blob store unavailable: {exc}") from exc
     async with db.begin() as conn:
-        await mark_processed(conn, set_id, storage_ptr)
+        if await mark_processed(conn, set_id, storage_ptr):
+            await enqueue_waiting_events(conn, set_id)
     return None
 
 

@@ -15,8 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..db import PROCESS_SYMBOL_SET, Database
+from ..db.jobs import RESOLVE_WAITING_EVENTS
 from ..db.queue import Job
 from ..db.symbol_sets import get_symbol_set
+from ..errortracking.reresolve import reresolve_awaiting
+from ..resolve import Resolver
 from ..storage import BlobStore
 from ..symbol_sets import processing
 from ..symbol_sets.failures import BuildFailure
@@ -40,6 +43,8 @@ class Deps:
     db: Database
     store: BlobStore
     builder: IndexBuilder
+    # For the jobs that resolve stored events again (late symbol sets).
+    resolver: Resolver | None = None
 
 
 Handler = Callable[[Deps, Job], Awaitable[str | None]]
@@ -78,6 +83,31 @@ async def build_and_store(deps: Deps, set_id: str, storage_ptr: str) -> BuildFai
         raise Retry(str(exc)) from exc
 
 
-HANDLERS: dict[str, Handler] = {PROCESS_SYMBOL_SET: process_symbol_set}
+async def resolve_waiting_events(deps: Deps, job: Job) -> str | None:
+    """Resolve again the events that waited for the symbol set named ``ref``."""
+    ref = job.payload.get("ref")
+    if not isinstance(ref, str) or job.project_id is None:
+        log.warning("job %s has no ref or project; nothing to do", job.id)
+        return None
+    if deps.resolver is None:
+        raise Retry("this worker has no resolver")
+    done = await reresolve_awaiting(deps.db, deps.resolver, job.project_id, ref)
+    log.info("events waiting for %s resolved again: %s", ref, done, extra={"job_id": job.id})
+    return None
 
-__all__ = ["FAILED_INPUT", "HANDLERS", "Deps", "Handler", "Retry", "build_and_store", "process_symbol_set"]
+
+HANDLERS: dict[str, Handler] = {
+    PROCESS_SYMBOL_SET: process_symbol_set,
+    RESOLVE_WAITING_EVENTS: resolve_waiting_events,
+}
+
+__all__ = [
+    "FAILED_INPUT",
+    "HANDLERS",
+    "Deps",
+    "Handler",
+    "Retry",
+    "build_and_store",
+    "process_symbol_set",
+    "resolve_waiting_events",
+]

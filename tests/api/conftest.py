@@ -2,16 +2,19 @@
 
 ``api`` is SQLite + local directory (the full suite); ``matrix_api`` runs a test over
 every combination of SQLite/PostgreSQL and local/S3 (moto over HTTP), for the core
-flows; ``api_factory`` builds one with other settings.
+flows; ``api_factory`` builds one with other settings. ``capture``/``matrix_capture``
+are services to capture into (SQLite/PostgreSQL, database/Redis stream).
 """
 
 from __future__ import annotations
 
 import io
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
@@ -21,8 +24,12 @@ from symbols.config import Settings
 from symbols.db import Database
 from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
 from symbols.db.tables import jobs
+from symbols.errortracking.redis_stream import RedisStream
 from symbols.storage import BlobStore, LocalBlobStore, open_blob_store
 from tests.databases import open_test_database
+from tests.support.capture import REDIS_URL, drop_redis_keys, project_tokens, queued
+
+MIB = 1024 * 1024
 
 
 @dataclass
@@ -81,7 +88,7 @@ class Api:
 async def api_factory(request, tmp_path: Path):
     created = []
 
-    async def make(db_kind: str = "sqlite", store_kind: str = "local", **overrides) -> Api:
+    async def make(db_kind: str = "sqlite", store_kind: str = "local", stream=None, **overrides) -> Api:
         n = len(created)
         work = tmp_path / f"svc{n}"
         work.mkdir()
@@ -96,7 +103,8 @@ async def api_factory(request, tmp_path: Path):
         async with db.begin() as conn:
             project = await create_project(conn, "web")
             _, secret = await create_api_key(conn, label="t", scopes=list(KNOWN_SCOPES), project_ids=[project.id])
-        client = TestClient(TestServer(create_app(settings, db=db, blob_store=store), host="127.0.0.1"))
+        app = create_app(settings, db=db, blob_store=store, stream=stream)
+        client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         api = Api(client, secret, project.id, db, store, settings)
         created.append(api)
@@ -118,3 +126,69 @@ async def api(api_factory) -> Api:
 async def matrix_api(request, api_factory) -> Api:
     db_kind, store_kind = request.param.split("-")
     return await api_factory(db_kind, store_kind)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_api(request, api_factory) -> Api:
+    """The service over each database (local blob store)."""
+    return await api_factory(request.param)
+
+
+@dataclass
+class CaptureApi:
+    """A service to capture into, with its first project's token and its stream."""
+
+    api: Api
+    token: str
+    redis: RedisStream | None  # None: the database stream
+
+    async def send(self, path: str, body=None, *, method: str = "POST", **kwargs):
+        """(status, parsed JSON or None, headers); ``body`` bytes/str as is, else JSON."""
+        if body is not None:
+            data = body if isinstance(body, bytes | str) else orjson.dumps(body)
+            data = data.encode() if isinstance(data, str) else data
+            kwargs["data"] = io.BytesIO(data) if len(data) > MIB else data
+        async with self.api.client.request(method, path, **kwargs) as resp:
+            raw = await resp.read()
+            parsed = orjson.loads(raw) if raw and resp.content_type == "application/json" else None
+            return resp.status, parsed, resp.headers
+
+    async def queued(self) -> list[tuple[int, str, dict]]:
+        return await queued(self.api.db, self.redis)
+
+
+@pytest.fixture
+async def capture_factory(api_factory):
+    prefixes, given = [], []
+
+    async def make(
+        db_kind: str = "sqlite", stream_kind: str = "database", redis: RedisStream | None = None,
+        **overrides,
+    ) -> CaptureApi:
+        """A service over ``db_kind`` with the database stream, a Redis stream under a
+        fresh prefix (``stream_kind="redis"``), or the given ``redis`` stream."""
+        if redis is not None:
+            given.append(redis)
+        elif stream_kind == "redis":
+            prefix = f"symbols-test-{uuid.uuid4().hex[:12]}"
+            redis = RedisStream(REDIS_URL, prefix=prefix)
+            prefixes.append((redis, prefix))
+        api = await api_factory(db_kind, stream=redis, **overrides)
+        return CaptureApi(api, (await project_tokens(api.db))[api.project_id], redis)
+
+    yield make
+    for redis, prefix in prefixes:
+        await drop_redis_keys(redis, prefix)
+        await redis.close()
+    for redis in given:
+        await redis.close()
+
+
+@pytest.fixture
+async def capture(capture_factory) -> CaptureApi:
+    return await capture_factory()
+
+
+@pytest.fixture(params=["sqlite-database", "postgresql-database", "sqlite-redis", "postgresql-redis"])
+async def matrix_capture(request, capture_factory) -> CaptureApi:
+    return await capture_factory(*request.param.split("-"))

@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from symbols.api.signing import Signer
+from symbols.signing import Signer
 from symbols.storage import LocalBlobStore
 from tests.fixtures.s3 import post_presigned
 from tests.support.api import BLOBS

@@ -56,6 +56,24 @@ def test_projects_and_keys_lifecycle(env, tmp_path):
     assert run(env, "keys", "revoke", "1", ok=False).returncode != 0
 
 
+def test_users_and_roles(env):
+    assert run(env, "users", "create", "ada@example.com", "--name", "Ada").stdout.strip() == (
+        "created user 1 (ada@example.com)"
+    )
+    assert run(env, "users", "create", "bob@example.com").stdout.strip() == "created user 2 (bob@example.com)"
+    proc = run(env, "users", "create", "ada@example.com", ok=False)
+    assert proc.returncode == 1 and "exists already" in proc.stderr
+    assert run(env, "users", "create", "nobody", ok=False).returncode == 2
+    rows = [line.split("\t")[:3] for line in run(env, "users", "list").stdout.splitlines()]
+    assert rows == [["1", "ada@example.com", "Ada"], ["2", "bob@example.com", "bob@example.com"]]
+
+    created = run(env, "roles", "create", "Frontend").stdout.strip()
+    role_id = re.fullmatch(r"created role ([0-9a-f-]{36}) \(Frontend\)", created).group(1)
+    assert run(env, "roles", "create", "Frontend", ok=False).returncode == 1
+    assert run(env, "roles", "create", " ", ok=False).returncode == 2
+    assert [line.split("\t")[:2] for line in run(env, "roles", "list").stdout.splitlines()] == [[role_id, "Frontend"]]
+
+
 def test_serve_zero_config_bootstraps_project_and_key(env, tmp_path):
     port = free_port()
     server = subprocess.Popen(

@@ -1,4 +1,5 @@
-"""Upload request parameters, parsed and bounded: chunk ids, release ids, content hashes."""
+"""Upload request parameters, parsed and bounded: chunk ids, release ids, content hashes
+(the API's bulk routes and the pages' upload send the same bodies)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ from collections import Counter
 from typing import Any
 
 from ..db.types import parse_uuid
-from ..symbol_sets.upload import Upload
-from .errors import ValidationError
-from .parse import text
+from ..errors import InvalidInput
+from .upload import Upload
 
 # Symbol sets per bulk request (bulk_start_upload, bulk_finish_upload, bulk_delete).
 MAX_BATCH = 1000
 MAX_REF_LENGTH = 400
 MAX_HASH_LENGTH = 128
+
+
+def text(value: Any, attr: str, *, max_length: int, required: bool = True, code: str = "invalid_input") -> str | None:
+    """A bounded, non-blank string (None when absent and not ``required``)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(code, f"{attr} must be a non-empty string.", attr)
+    if len(value) > max_length:
+        raise InvalidInput(code, f"{attr} must be at most {max_length} characters.", attr)
+    return value
 
 
 def release_param(value: Any) -> str | None:
@@ -22,7 +33,7 @@ def release_param(value: Any) -> str | None:
         return None
     release_id = parse_uuid(value)
     if release_id is None:
-        raise ValidationError("invalid_release_id", f"Invalid release ID provided: {value!r}", "release_id")
+        raise InvalidInput("invalid_release_id", f"Invalid release ID provided: {value!r}", "release_id")
     return release_id
 
 
@@ -32,7 +43,7 @@ def chunk_id_param(value: Any) -> str:
 
 def check_batch_size(count: int, attr: str) -> None:
     if count > MAX_BATCH:
-        raise ValidationError("too_many_symbol_sets", f"At most {MAX_BATCH} symbol sets per request.", attr)
+        raise InvalidInput("too_many_symbol_sets", f"At most {MAX_BATCH} symbol sets per request.", attr)
 
 
 def parse_uploads(body: dict) -> list[Upload]:
@@ -40,12 +51,12 @@ def parse_uploads(body: dict) -> list[Upload]:
     sets = body.get("symbol_sets") or []
     legacy = body.get("chunk_ids") or []
     if not isinstance(sets, list) or not isinstance(legacy, list):
-        raise ValidationError("invalid_input", "symbol_sets and chunk_ids must be lists.", "symbol_sets")
+        raise InvalidInput("invalid_input", "symbol_sets and chunk_ids must be lists.", "symbol_sets")
     check_batch_size(len(sets) + len(legacy), "symbol_sets")
     uploads = []
     for entry in sets:
         if not isinstance(entry, dict):
-            raise ValidationError("invalid_input", "Each symbol set must be an object.", "symbol_sets")
+            raise InvalidInput("invalid_input", "Each symbol set must be an object.", "symbol_sets")
         content_hash = entry.get("content_hash")
         if content_hash is not None:
             content_hash = text(content_hash, "content_hash", max_length=MAX_HASH_LENGTH)
@@ -56,7 +67,7 @@ def parse_uploads(body: dict) -> list[Upload]:
     uploads.extend(Upload(chunk_id_param(c), legacy_release, None) for c in legacy)
     duplicates = sorted(c for c, n in Counter(u.chunk_id for u in uploads).items() if n > 1)
     if duplicates:
-        raise ValidationError(
+        raise InvalidInput(
             "invalid_chunk_ids", f"Duplicate chunk IDs provided: {', '.join(duplicates)}", "symbol_sets"
         )
     return uploads
@@ -68,6 +79,6 @@ def parse_content_hashes(content_hashes: dict) -> dict[str, str]:
     for raw_id, content_hash in content_hashes.items():
         set_id = parse_uuid(raw_id)
         if set_id is None:
-            raise ValidationError("symbol_set_not_found", f"Unknown symbol set ID: {raw_id}", "content_hashes")
+            raise InvalidInput("symbol_set_not_found", f"Unknown symbol set ID: {raw_id}", "content_hashes")
         parsed[set_id] = text(content_hash, "content_hash", max_length=MAX_HASH_LENGTH, code="content_hash_required")
     return parsed

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from ..config import Settings
+from .config import Settings
 
 _MAX_TOKEN = 4096
 
