@@ -169,6 +169,8 @@ class Settings:
     pipeline_lease_seconds: float = 60.0
     # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
     capture_token_cache_seconds: float = 30.0
+    # Events older than this many days are deleted by the workers (None: kept forever).
+    event_retention_days: int | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -240,6 +242,7 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_PIPELINE_BATCH", "pipeline_batch", integer(1)),
     EnvVar("SYMBOLS_PIPELINE_LEASE_SECONDS", "pipeline_lease_seconds", number(1.0)),
     EnvVar("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", "capture_token_cache_seconds", number()),
+    EnvVar("SYMBOLS_EVENT_RETENTION_DAYS", "event_retention_days", integer(1)),
 )
 
 

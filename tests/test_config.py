@@ -38,9 +38,10 @@ GOOD = {
     "SYMBOLS_WORKER_METRICS_PORT": ("9464", 9464),
     "SYMBOLS_STREAM_URL": ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
     "SYMBOLS_PIPELINE": ("off", False),
-    "SYMBOLS_PIPELINE_BATCH": ("500", 500),
+    "SYMBOLS_PIPELINE_BATCH": ("50", 50),
     "SYMBOLS_PIPELINE_LEASE_SECONDS": ("30", 30.0),
     "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ("0", 0.0),
+    "SYMBOLS_EVENT_RETENTION_DAYS": ("30", 30),
 }
 
 # Values each variable must refuse with a ConfigError that names it.
@@ -70,11 +71,12 @@ BAD = {
     "SYMBOLS_JOB_RETRY_MAX_SECONDS": ["-1", "forever"],
     "SYMBOLS_INDEX_PROCESSES": ["-1", "all"],
     "SYMBOLS_WORKER_METRICS_PORT": ["0", "65536", "metrics"],
-    "SYMBOLS_STREAM_URL": ["kafka://broker", "127.0.0.1:6379"],
+    "SYMBOLS_STREAM_URL": ["kafka://broker", "127.0.0.1:6379", "redis://"],
     "SYMBOLS_PIPELINE": ["sometimes"],
-    "SYMBOLS_PIPELINE_BATCH": ["0", "lots"],
-    "SYMBOLS_PIPELINE_LEASE_SECONDS": ["0.5", "inf"],
+    "SYMBOLS_PIPELINE_BATCH": ["0", "all"],
+    "SYMBOLS_PIPELINE_LEASE_SECONDS": ["0.5", "nan"],
     "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ["-1", "a while"],
+    "SYMBOLS_EVENT_RETENTION_DAYS": ["0", "forever"],
 }
 
 NAMES = [var.name for var in SETTINGS_FROM_ENV]
