@@ -16,6 +16,7 @@ from . import (
     presigned_upload,
     releases,
     resolve,
+    rules,
     stack_frames,
     symbol_sets,
     transfer,
@@ -58,6 +59,7 @@ _API_ROUTES = [
     ("PATCH", "/issues/{id}/assign/", issues.assign),
     ("POST", "/issues/{id}/merge/", issues.merge),
     ("POST", "/issues/{id}/split/", issues.split),
+    *rules.routes(),
 ]
 # Routes directly under a project (not under error_tracking/).
 _PROJECT_ROUTES = [
