@@ -29,7 +29,7 @@ from .db import Database, migrate, open_database
 from .db.queue import queue_stats
 from .errortracking.ingest import Ingest
 from .errortracking.pipeline import Pipeline
-from .errortracking.ruleset import NoRuleSource
+from .errortracking.rule_cache import RuleCache
 from .errortracking.stream import EventStream, open_stream
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
@@ -73,8 +73,7 @@ def _open_stream(settings: Settings, db: Database) -> EventStream:
 def _consumer(
     settings: Settings, db: Database, stream: EventStream, resolver: Resolver, metrics: Metrics, **kwargs
 ) -> PipelineConsumer:
-    # The rule hooks match nothing until the rules are plugged in here.
-    pipeline = Pipeline(db, stream, resolver, NoRuleSource())
+    pipeline = Pipeline(db, stream, resolver, RuleCache(db))
     return consumer_from_settings(settings, pipeline, stream, metrics=metrics, **kwargs)
 
 
