@@ -113,6 +113,9 @@ class Settings:
     pipeline_lease_seconds: float = 60.0
     # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
     capture_token_cache_seconds: float = 30.0
+    # Hosts (host or host:port) the service may call for integrations besides each
+    # provider's public API (a self-hosted GitLab or Jira); http:// is allowed for these.
+    integration_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -166,6 +169,8 @@ class Settings:
             kwargs["public_url"] = v.rstrip("/")
         if (v := get("SYMBOLS_SECRET_KEY")) is not None:
             kwargs["secret_key"] = v
+        if (v := get("SYMBOLS_INTEGRATION_HOSTS")) is not None:
+            kwargs["integration_hosts"] = tuple(h.strip().lower() for h in v.split(",") if h.strip())
         if (v := get("SYMBOLS_MAX_UPLOAD_BYTES")) is not None:
             kwargs["max_upload_bytes"] = _int("SYMBOLS_MAX_UPLOAD_BYTES", v, minimum=1)
         if (v := get("SYMBOLS_PRESIGN_EXPIRY_SECONDS")) is not None:

@@ -8,6 +8,7 @@ from aiohttp import web
 from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import (
     capture,
+    external_references,
     fingerprints,
     health,
     issues,
@@ -58,6 +59,10 @@ _API_ROUTES = [
     ("POST", "/issues/{id}/merge/", issues.merge),
     ("POST", "/issues/{id}/split/", issues.split),
     *rules.routes(),
+    ("GET", "/external_references/", external_references.list_references),
+    ("POST", "/external_references/", external_references.create),
+    ("GET", "/external_references/{id}/", external_references.retrieve),
+    ("DELETE", "/external_references/{id}/", external_references.destroy),
 ]
 
 
@@ -74,6 +79,9 @@ def setup_routes(app: web.Application) -> None:
         path = f"/api/organizations/{{organization_id}}/{tail}/"
         router.add_get(path, handler)
         router.add_get(path.rstrip("/"), handler)
+    for project_base in ("/api/projects/{project_id}", "/api/environments/{project_id}"):
+        router.add_get(project_base + "/integrations/", external_references.list_integrations)
+        router.add_get(project_base + "/integrations", external_references.list_integrations)
     capture.add_routes(router)
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
