@@ -8,6 +8,7 @@ from aiohttp import web
 from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import (
     capture,
+    events,
     external_references,
     fingerprints,
     health,
@@ -23,7 +24,8 @@ from . import (
 )
 from .direct_upload import direct_upload
 
-_BASES = ("/api/projects/{project_id}/error_tracking", "/api/environments/{project_id}/error_tracking")
+_PROJECT_BASES = ("/api/projects/{project_id}", "/api/environments/{project_id}")
+_BASES = tuple(base + "/error_tracking" for base in _PROJECT_BASES)
 
 # (method, path under the base, handler); fixed paths before their {id} siblings.
 _API_ROUTES = [
@@ -64,14 +66,21 @@ _API_ROUTES = [
     ("GET", "/external_references/{id}/", external_references.retrieve),
     ("DELETE", "/external_references/{id}/", external_references.destroy),
 ]
+# Routes directly under a project (not under error_tracking/).
+_PROJECT_ROUTES = [
+    ("GET", "/events/", events.list_events),
+    ("GET", "/events/{id}/", events.retrieve),
+    ("GET", "/integrations/", external_references.list_integrations),
+]
 
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
-    for base in _BASES:
-        for method, path, handler in _API_ROUTES:
-            router.add_route(method, base + path, handler)
-            router.add_route(method, base + path.rstrip("/"), handler)
+    for bases, routes in ((_BASES, _API_ROUTES), (_PROJECT_BASES, _PROJECT_ROUTES)):
+        for base in bases:
+            for method, path, handler in routes:
+                router.add_route(method, base + path, handler)
+                router.add_route(method, base + path.rstrip("/"), handler)
     router.add_post(UPLOAD_PATH, transfer.upload)
     router.add_post(UPLOAD_PATH.rstrip("/"), transfer.upload)
     router.add_get(DOWNLOAD_PATH, transfer.download)
@@ -79,9 +88,6 @@ def setup_routes(app: web.Application) -> None:
         path = f"/api/organizations/{{organization_id}}/{tail}/"
         router.add_get(path, handler)
         router.add_get(path.rstrip("/"), handler)
-    for project_base in ("/api/projects/{project_id}", "/api/environments/{project_id}"):
-        router.add_get(project_base + "/integrations/", external_references.list_integrations)
-        router.add_get(project_base + "/integrations", external_references.list_integrations)
     capture.add_routes(router)
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
