@@ -9,6 +9,7 @@ from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import (
     capture,
     events,
+    external_references,
     fingerprints,
     health,
     issues,
@@ -61,11 +62,16 @@ _API_ROUTES = [
     ("POST", "/issues/{id}/merge/", issues.merge),
     ("POST", "/issues/{id}/split/", issues.split),
     *rules.routes(),
+    ("GET", "/external_references/", external_references.list_references),
+    ("POST", "/external_references/", external_references.create),
+    ("GET", "/external_references/{id}/", external_references.retrieve),
+    ("DELETE", "/external_references/{id}/", external_references.destroy),
 ]
 # Routes directly under a project (not under error_tracking/).
 _PROJECT_ROUTES = [
     ("GET", "/events/", events.list_events),
     ("GET", "/events/{id}/", events.retrieve),
+    ("GET", "/integrations/", external_references.list_integrations),
 ]
 
 
