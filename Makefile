@@ -18,6 +18,7 @@ test:
 bench:
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.capture
 
 lint:
 	$(BIN)/ruff check symbols tests bench

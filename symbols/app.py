@@ -41,6 +41,7 @@ from .workers import Deps
 from .workers.embedded import embedded_worker as embedded
 from .workers.ops import start_ops_server
 from .workers.pipeline import PipelineConsumer, consumer_from_settings
+from .workers.retention import retention_running
 from .workers.worker import worker_from_settings
 
 log = logging.getLogger("symbols.worker")
@@ -129,6 +130,12 @@ def create_app(
         # Started after the database is migrated, stopped before it is closed.
         consumer = _consumer(settings, db, stream, resolver, metrics) if settings.pipeline else None
         app.cleanup_ctx.append(embedded(settings, Deps(db, store, builder, resolver), metrics, consumer))
+
+        async def retention(_app: web.Application) -> AsyncIterator[None]:
+            async with retention_running(db, settings.event_retention_days):
+                yield
+
+        app.cleanup_ctx.append(retention)
     return app
 
 
@@ -166,7 +173,8 @@ async def run_worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, partial(_stop, worker, consumer))
-        await asyncio.gather(*loops)
+        async with retention_running(db, None if burst else settings.event_retention_days):
+            await asyncio.gather(*loops)
         return dict(worker.stats) | (dict(consumer.stats) if consumer else {})
     finally:
         if ops is not None:
