@@ -100,6 +100,12 @@ class Settings:
     job_retry_max_seconds: float = 3600.0
     # Processes that build indexes from uploaded maps (0: a thread of the same process).
     index_processes: int = 1
+    # Limits of one index build: the child's address space (0: none) and its wall-clock
+    # time (0: none); past either the set fails (TooLarge, IndexTimeout), never retried.
+    index_memory_bytes: int = 4 * 1024 * MIB
+    index_timeout_seconds: float = 120.0
+    # A job running longer than this is stopped and counted as a failed attempt (0: none).
+    job_timeout_seconds: float = 900.0
     # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
     # None: not served.
     worker_metrics_port: int | None = None
@@ -189,11 +195,15 @@ class Settings:
             ("SYMBOLS_JOB_POLL_SECONDS", "job_poll_seconds"),
             ("SYMBOLS_JOB_RETRY_BASE_SECONDS", "job_retry_base_seconds"),
             ("SYMBOLS_JOB_RETRY_MAX_SECONDS", "job_retry_max_seconds"),
+            ("SYMBOLS_JOB_TIMEOUT_SECONDS", "job_timeout_seconds"),
+            ("SYMBOLS_INDEX_TIMEOUT_SECONDS", "index_timeout_seconds"),
         ):
             if (v := get(name)) is not None:
                 kwargs[field] = _float(name, v, minimum=0.01 if field == "job_lease_seconds" else 0.0)
         if (v := get("SYMBOLS_INDEX_PROCESSES")) is not None:
             kwargs["index_processes"] = _int("SYMBOLS_INDEX_PROCESSES", v, minimum=0)
+        if (v := get("SYMBOLS_INDEX_MEMORY_BYTES")) is not None:
+            kwargs["index_memory_bytes"] = _int("SYMBOLS_INDEX_MEMORY_BYTES", v, minimum=0)
         if (v := get("SYMBOLS_WORKER_METRICS_PORT")) is not None:
             port = _int("SYMBOLS_WORKER_METRICS_PORT", v, minimum=1)
             if port > 65535:
