@@ -18,6 +18,7 @@ test:
 bench:
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.capture
 
 # Schemathesis against a live service, 200 examples per operation, SQLite then PostgreSQL.
 fuzz:

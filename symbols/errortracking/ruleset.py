@@ -11,17 +11,21 @@ calls the ``RuleSet`` it gets, in cymbal's order:
 - ``assign(issue, props)`` only when the event created or reopened its issue, with the
   issue as ``{"status", "name", "description"}`` and the output properties.
 
-Evaluation is synchronous and must not raise: a rule that fails is the rule set's to
-record and skip. ``NO_RULES`` matches nothing; it is the default until rules are plugged in.
+Evaluation is synchronous; a rule that fails is the rule set's to record and skip. Should
+a hook raise anyway, ``guarded`` logs it and takes it as no match, so one broken rule never
+holds a batch back. ``NO_RULES`` matches nothing; it is the default until rules are plugged in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..db.issues import Assignee
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,33 @@ class _NoRules:
 NO_RULES: RuleSet = _NoRules()
 
 
+class _Guarded:
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+
+    def group(self, props: Mapping[str, Any]) -> GroupMatch | None:
+        return _call(self.rules.group, None, props)
+
+    def suppress(self, event_uuid: str, props: Mapping[str, Any]) -> bool:
+        return _call(self.rules.suppress, False, event_uuid, props) is True
+
+    def assign(self, issue: Mapping[str, Any], props: Mapping[str, Any]) -> Assignee | None:
+        return _call(self.rules.assign, None, issue, props)
+
+
+def _call(hook: Callable, default: Any, *args: Any) -> Any:
+    try:
+        return hook(*args)
+    except Exception:
+        log.exception("rule hook %s failed; taken as no match", getattr(hook, "__name__", hook))
+        return default
+
+
+def guarded(rules: RuleSet) -> RuleSet:
+    """``rules`` with every hook's fault logged and taken as no match."""
+    return rules if rules is NO_RULES else _Guarded(rules)
+
+
 class NoRuleSource:
     """Every project has no rules."""
 
@@ -63,4 +94,4 @@ class NoRuleSource:
         return NO_RULES
 
 
-__all__ = ["NO_RULES", "GroupMatch", "NoRuleSource", "RuleSet", "RuleSource"]
+__all__ = ["NO_RULES", "GroupMatch", "NoRuleSource", "RuleSet", "RuleSource", "guarded"]

@@ -88,7 +88,10 @@ class Api:
 async def api_factory(request, tmp_path: Path):
     created = []
 
-    async def make(db_kind: str = "sqlite", store_kind: str = "local", stream=None, **overrides) -> Api:
+    async def make(
+        db_kind: str = "sqlite", store_kind: str = "local", stream=None, worker: bool = False, **overrides
+    ) -> Api:
+        """A service; with ``worker``, its embedded worker runs jobs and the pipeline."""
         n = len(created)
         work = tmp_path / f"svc{n}"
         work.mkdir()
@@ -103,7 +106,7 @@ async def api_factory(request, tmp_path: Path):
         async with db.begin() as conn:
             project = await create_project(conn, "web")
             _, secret = await create_api_key(conn, label="t", scopes=list(KNOWN_SCOPES), project_ids=[project.id])
-        app = create_app(settings, db=db, blob_store=store, stream=stream)
+        app = create_app(settings, db=db, blob_store=store, stream=stream, embedded_worker=worker)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         api = Api(client, secret, project.id, db, store, settings)

@@ -12,20 +12,7 @@ from symbols.db import access
 from symbols.db.events import events_awaiting, stack_frames_by_raw_id
 from symbols.db.tables import issue_assignments, issues, projects
 from symbols.errortracking.stream import DatabaseStream
-from tests.support.pipeline import APP_FRAMES, app_exception, captured, close_harness, make_harness
-
-
-@pytest.fixture
-async def harness(database, tmp_path):
-    h = await make_harness(database, tmp_path)
-    yield h
-    await close_harness(h)
-
-
-def _frames(props: dict) -> list[dict]:
-    [exception] = props["$exception_list"]
-    assert exception["stacktrace"]["type"] == "resolved"
-    return exception["stacktrace"]["frames"]
+from tests.support.pipeline import APP_FRAMES, app_exception, captured, frames_of
 
 
 async def test_exceptions_resolve_group_and_count_once(harness):
@@ -38,7 +25,7 @@ async def test_exceptions_resolve_group_and_count_once(harness):
 
     assert (outcome.stored, outcome.duplicates, outcome.suppressed) == (3, 0, 0)
     row = await harness.event(first.uuid)
-    frames = _frames(row.properties)
+    frames = frames_of(row.properties)
     # SDK order (innermost last), each frame mapped to its original function and line.
     assert [(f["resolved_name"], f["source"], f["line"]) for f in frames] == [
         ("main", "../../src/index.js", 9), ("orderTotal", "../../src/math.js", 17),
@@ -94,13 +81,13 @@ async def test_frames_without_a_symbol_set_wait_for_it(harness):
 
     assert (await harness.drain()).stored == 3
 
-    frames = _frames((await harness.event(a.uuid)).properties)
+    frames = frames_of((await harness.event(a.uuid)).properties)
     assert {f["resolve_failure"] for f in frames} == {"NoSourcemapUploaded"}
     assert all(f["resolved"] is False and f["resolved_name"] is None for f in frames)
     assert {f["symbol_set_ref"] for f in frames} == {"chunk-late"}  # what a late upload looks for
     assert [(f["source"], f["line"], f["column"]) for f in frames][-1] == ("/assets/app.js", 1, 77)
     # Found by URL: cymbal takes a frame as minified only past column 300.
-    url_frames = _frames((await harness.event(b.uuid)).properties)
+    url_frames = frames_of((await harness.event(b.uuid)).properties)
     assert [f["resolved_name"] for f in url_frames] == [None, "r", "a", "i"]
     assert [f["column"] for f in url_frames] == [398, 185, 36, 77]
     async with harness.db.connect() as conn:
@@ -123,7 +110,7 @@ async def test_python_frames_pass_through_and_client_fingerprint_wins(harness):
     await harness.drain()
 
     manual_props = (await harness.event(manual.uuid)).properties
-    [frame] = _frames(manual_props)
+    [frame] = frames_of(manual_props)
     assert (frame["resolved_name"], frame["lang"], frame["resolved"], frame["source"]) == (
         "index", "python", True, "app/views.py")
     assert manual_props["$exception_fingerprint"] == "checkout-broken"

@@ -111,3 +111,22 @@ async def test_assignment_runs_on_create_and_reopen_only(harness):
     assert len(harness.rules.seen["assign"]) == 2
     assert harness.rules.seen["assign"][1][0]["status"] == "active"
     assert await _assignees(harness) == {issue.id: 1}  # an assignee is never overwritten
+
+
+class _Broken(Rules):
+    def group(self, props):
+        raise ZeroDivisionError("a bug in a grouping rule")
+
+    def suppress(self, event_uuid, props):
+        raise KeyError("a bug in a suppression rule")
+
+
+async def test_a_rule_set_that_raises_never_holds_the_batch_back(harness):
+    harness.rules = _Broken()
+    event = captured({"$exception_list": [app_exception()]})
+    await harness.publish(event)
+    outcome = await harness.drain()
+    assert (outcome.stored, outcome.suppressed) == (1, 0)
+    props = (await harness.event(event.uuid)).properties
+    assert props["$exception_fingerprint_record"][0]["type"] == "exception"  # automatic
+    assert await _assignees(harness) == {props["$exception_issue_id"]: 2}  # assignment still ran

@@ -3,22 +3,9 @@ their issue and fingerprint untouched (real database, stream and resolution laye
 
 from __future__ import annotations
 
-import pytest
-
 from symbols.db.events import events_awaiting, stack_frames_by_raw_id
 from symbols.errortracking.reresolve import reresolve_awaiting
-from tests.support.pipeline import app_exception, captured, close_harness, make_harness
-
-
-@pytest.fixture
-async def harness(database, tmp_path):
-    h = await make_harness(database, tmp_path)
-    yield h
-    await close_harness(h)
-
-
-def _frames(props: dict) -> list[dict]:
-    return props["$exception_list"][0]["stacktrace"]["frames"]
+from tests.support.pipeline import app_exception, captured, frames_of
 
 
 async def test_a_late_upload_resolves_waiting_events_in_place(harness):
@@ -27,7 +14,7 @@ async def test_a_late_upload_resolves_waiting_events_in_place(harness):
     await harness.publish(*early, elsewhere)
     await harness.drain()
     before = (await harness.event(early[0].uuid)).properties
-    assert {f["resolved"] for f in _frames(before)} == {False}
+    assert {f["resolved"] for f in frames_of(before)} == {False}
     issues_before = [(i.id, i.occurrences) for i in await harness.issues()]
 
     await harness.upload("chunk-late")
@@ -36,10 +23,10 @@ async def test_a_late_upload_resolves_waiting_events_in_place(harness):
     assert (done.events, done.updated) == (3, 3)
     for event in early:
         row = await harness.event(event.uuid)
-        frames = _frames(row.properties)
+        frames = frames_of(row.properties)
         assert [(f["resolved_name"], f["line"], f["resolved"]) for f in frames] == [
             ("main", 9, True), ("orderTotal", 17, True), ("lineTotal", 4, True), ("checkedQuantity", 9, True)]
-        assert [f["raw_id"] for f in frames] == [f["raw_id"] for f in _frames(before)]
+        assert [f["raw_id"] for f in frames] == [f["raw_id"] for f in frames_of(before)]
         assert row.properties["$exception_functions"] == ["main", "orderTotal", "lineTotal", "checkedQuantity"]
         assert row.properties["$exception_sources"] == ["../../src/index.js", "../../src/math.js"]
         # The issue and the fingerprint stay: the event was counted on them already.
@@ -48,12 +35,12 @@ async def test_a_late_upload_resolves_waiting_events_in_place(harness):
         assert row.properties["$exception_issue_id"] == before["$exception_issue_id"]
     assert [(i.id, i.occurrences) for i in await harness.issues()] == issues_before
     untouched = (await harness.event(elsewhere.uuid)).properties
-    assert {f["resolve_failure"] for f in _frames(untouched)} == {"NoSourcemapUploaded"}
+    assert {f["resolve_failure"] for f in frames_of(untouched)} == {"NoSourcemapUploaded"}
 
     async with harness.db.connect() as conn:
         assert await events_awaiting(conn, harness.project_id, "chunk-late") == []
         assert await events_awaiting(conn, harness.project_id, "chunk-other") == [elsewhere.uuid]
-        rows = await stack_frames_by_raw_id(conn, harness.project_id, [f["raw_id"] for f in _frames(before)])
+        rows = await stack_frames_by_raw_id(conn, harness.project_id, [f["raw_id"] for f in frames_of(before)])
     assert {(r.resolved, r.symbol_set_ref) for r in rows} == {(True, "chunk-late")}
     assert all(r.context is not None for r in rows)
 
@@ -71,7 +58,7 @@ async def test_frames_the_late_set_cannot_map_get_its_failure_and_stop_waiting(h
     await harness.upload("chunk-late")
     done = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, "chunk-late")
 
-    frames = _frames((await harness.event(event.uuid)).properties)
+    frames = frames_of((await harness.event(event.uuid)).properties)
     assert (done.events, done.updated, done.frames) == (1, 1, 3)
     assert [f["resolve_failure"] for f in frames] == [None, None, None, "TokenNotFound"]
     assert [f["resolved"] for f in frames] == [True, True, True, False]

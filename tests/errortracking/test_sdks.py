@@ -8,15 +8,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import posthog
 import pytest
 from aiohttp import web
 
 from symbols.errortracking.capture import CaptureBatch, CaptureError, decode_capture
 from symbols.errortracking.preprocess import preprocess
+from tests.support import sdks
 from tests.support.npm import NODE, npm_package
-
-POSTHOG_NODE = "5.74.0"
+from tests.support.sdks import NODE_APP, POSTHOG_NODE, RAISING_LINE, python_sdk_sends
 
 
 @dataclass
@@ -61,22 +60,6 @@ async def capture_server():
     await runner.cleanup()
 
 
-NODE_APP = """
-const {{ PostHog }} = require('posthog-node');
-const client = new PostHog({key}, {{ host: {host}, flushAt: 1, flushInterval: 0 }});
-function failingFunction() {{
-  throw new Error('boom from node');
-}}
-async function main() {{
-  try {{
-    failingFunction();
-  }} catch (e) {{
-    client.captureException(e, 'user-42', {{ extra: 'x' }});
-  }}
-  await client.shutdown();
-}}
-main().catch((e) => {{ console.error(e); process.exit(1); }});
-"""
 
 
 async def test_posthog_node_capture_exception(capture_server, tmp_path):
@@ -107,23 +90,9 @@ async def test_posthog_node_capture_exception(capture_server, tmp_path):
     assert all(len(f["raw_id"]) == 128 for f in prepared.exceptions[0]["stacktrace"]["frames"])
 
 
-def _python_sdk_sends(url: str, gzip: bool) -> None:
-    client = posthog.Posthog("phc_py_token", host=url, sync_mode=True, gzip=gzip)
-
-    def checkout():
-        raise ValueError("boom from python")
-
-    try:
-        checkout()
-    except ValueError as exc:
-        client.capture_exception(exc, distinct_id="py-user", properties={"plan": "pro"})
-    client.flush()
-    client.shutdown()
-
-
 @pytest.mark.parametrize("gzip", [False, True])
 async def test_posthog_python_capture_exception(capture_server, gzip):
-    await asyncio.to_thread(_python_sdk_sends, capture_server.url, gzip)
+    await asyncio.to_thread(python_sdk_sends, capture_server.url, "phc_py_token", gzip=gzip)
     assert capture_server.refused == []
     assert [(path, gzipped) for path, gzipped, _ in capture_server.requests] == [("/batch/", gzip)]
     (event,) = capture_server.events()
@@ -133,9 +102,9 @@ async def test_posthog_python_capture_exception(capture_server, gzip):
     assert (exc["type"], exc["value"]) == ("ValueError", "boom from python")
     frames = exc["stacktrace"]["frames"]
     (raising,) = [f for f in frames if f.get("function") == "checkout"]
-    assert raising["platform"] == "python" and raising["filename"].endswith("test_sdks.py")
-    assert raising["context_line"].strip() == 'raise ValueError("boom from python")'
-    source = Path(__file__).read_text().splitlines()
-    assert source[raising["lineno"] - 1].strip() == 'raise ValueError("boom from python")'
+    assert raising["platform"] == "python" and raising["filename"].endswith("sdks.py")
+    assert raising["context_line"].strip() == RAISING_LINE
+    source = Path(sdks.__file__).read_text().splitlines()
+    assert source[raising["lineno"] - 1].strip() == RAISING_LINE
     prepared = preprocess(event.event, event.properties)
     assert prepared.exceptions[0]["stacktrace"]["frames"][-1]["function"] == "checkout"

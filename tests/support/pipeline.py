@@ -48,6 +48,13 @@ def app_exception(*, chunk_id: str | None = "chunk-app", url: str = APP_URL, mes
             "stacktrace": {"type": "raw", "frames": frames}}
 
 
+def frames_of(props: dict[str, Any]) -> list[dict[str, Any]]:
+    """The resolved frames of an event's single exception."""
+    [exception] = props["$exception_list"]
+    assert exception["stacktrace"]["type"] == "resolved"
+    return exception["stacktrace"]["frames"]
+
+
 def captured(properties: dict[str, Any], *, event: str = "$exception", event_uuid: str | None = None,
              timestamp: datetime | None = None) -> CapturedEvent:
     now = datetime.now(UTC)

@@ -20,7 +20,7 @@ from ...db import Database
 from ...db.access import project_exists
 from ..capture import CapturedEvent
 from ..preprocess import preprocess
-from ..ruleset import NoRuleSource, RuleSource
+from ..ruleset import NoRuleSource, RuleSource, guarded
 from ..stream import Batch, EventStream, StreamMessage
 from .assignment import assign_items
 from .grouping import fingerprint_items
@@ -59,7 +59,7 @@ class Pipeline:
         by_project = _decode(batch.messages, counts)
         rulesets = {}
         for project_id, items in by_project.items():
-            rules = rulesets[project_id] = await self.rules.rules_for(project_id)
+            rules = rulesets[project_id] = guarded(await self.rules.rules_for(project_id))
             await resolve_items(self.resolver, project_id, [i for i in items if i.is_exception])
             fingerprint_items(rules, items)
             by_project[project_id], dropped = unsuppressed(rules, items)
