@@ -56,6 +56,11 @@ def described(schema: dict, description: str | None = None) -> Any:
     return Annotated[Any, WithJsonSchema(extra), Field(json_schema_extra=_drop_default)]
 
 
+def sent(body: BaseModel) -> dict:
+    """The fields a client sent (for a domain function that checks them itself)."""
+    return body.model_dump(exclude_unset=True)
+
+
 class Success(BaseModel):
     success: bool
 
@@ -122,7 +127,7 @@ class Error(BaseModel):
         }
     )
 
-    type: Literal["validation_error", "authentication_error", "invalid_request", "server_error"]
+    type: Literal["validation_error", "authentication_error", "invalid_request", "throttled_error", "server_error"]
     code: str
     detail: str
     attr: str | None

@@ -28,6 +28,8 @@ _ERROR_TYPES = {
     405: "invalid_request",
     409: "invalid_request",
     413: "invalid_request",
+    429: "throttled_error",
+    502: "server_error",
     503: "server_error",
 }
 _REASONS = {
@@ -42,6 +44,8 @@ _REASONS = {
     405: "Not allowed",
     409: "A concurrent request changed the same data; try again",
     413: "The request is too large",
+    429: "A provider asks to slow down (Retry-After)",
+    502: "A provider failed",
     503: "The database or the blob store is unavailable; try again later",
 }
 _DESCRIPTION = """\
@@ -80,8 +84,10 @@ def _models(ops: list[Operation]) -> list[tuple[type[BaseModel], str]]:
             if model is not None:
                 found[(model, "validation")] = None
         for value in op.responses.values():
-            if isinstance(value, type) and issubclass(value, BaseModel):
-                found[(value, "serialization")] = None
+            for item in value if isinstance(value, list) else [value]:
+                model = item.schema if isinstance(item, Media) else item
+                if isinstance(model, type) and issubclass(model, BaseModel):
+                    found[(model, "serialization")] = None
     return list(found)
 
 
@@ -138,13 +144,19 @@ def _errors(op: Operation) -> dict[int, tuple[str, ...]]:
     return errors
 
 
+def _schema(schema: Any, names: dict) -> dict:
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return names[(schema, "serialization")]
+    return schema
+
+
 def _responses(op: Operation, names: dict) -> dict:
     out: dict[str, Any] = {}
     for status, value in sorted(op.responses.items()):
         response: dict[str, Any] = {"description": _REASONS.get(status, "OK")}
         if isinstance(value, (Media, list)):
             media = value if isinstance(value, list) else [value]
-            response["content"] = {m.media_type: {"schema": m.schema} for m in media}
+            response["content"] = {m.media_type: {"schema": _schema(m.schema, names)} for m in media}
         elif value is not None:
             response["content"] = {"application/json": {"schema": names[(value, "serialization")]}}
         out[str(status)] = response

@@ -64,10 +64,10 @@ def domain_rule(parse: Callable[[Any], Any]) -> BeforeValidator:
 
 @dataclass(frozen=True)
 class Media:
-    """A response that is not a JSON model: its media type and JSON schema."""
+    """A response (or a body the handler reads) by media type: a JSON schema, or a model."""
 
     media_type: str
-    schema: dict
+    schema: Any
 
 
 @dataclass(frozen=True)
