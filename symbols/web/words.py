@@ -26,6 +26,12 @@ _FAILURES = {
                            "do not fit together. Upload the pair again with "
                            "`symbols sourcemap upload`.",
     "MissingChunkIdData": "The uploaded file is gone from storage. Upload the map again.",
+    "TooLarge": "The map goes past one of the service's size caps (decompressed size, lines, "
+                "segments, sources or names), so it is not processed.",
+    "TooComplex": "The minified script nests too deeply or takes too long to scan for "
+                  "function names, so the map is not processed.",
+    "IndexTimeout": "Processing the map took longer than the service allows.",
+    "IndexCrashed": "The process building the map's index died on it (out of memory?).",
 }
 
 # Codes inside the message ("code: detail") that have a plainer explanation.
@@ -36,7 +42,8 @@ _DETAILS = {
     "invalid_zstd": "the compressed data is damaged",
     "invalid_container": "the PostHog container is damaged",
     "unsupported_symbol_type": "the container holds another kind of debug file",
-    "too_large": "the file is too large once decompressed",
+    "too_large": "the file is too large",
+    "too_complex": "the minified script is too complex",
     "invalid_version": "the map's version is not 3",
     "missing_field": "a required field of the map is missing",
     "invalid_field": "a field of the map has the wrong type",
