@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import cProfile
 import hashlib
+import os
 import pstats
 import tempfile
 import time
