@@ -10,23 +10,20 @@ from aiohttp import web
 from ..db.integrations import ExternalReference, Integration
 from ..errortracking.external_references import reference_url
 from ..errortracking.integrations import integrations_page
+from . import serializers
 from .auth import READ, WRITE, authorize
 from .context import context
 from .issues import forbid_destroy
 from .parse import json_body, json_response, page_params, paginated, path_uuid
 
 
-def integration_summary(integration: Integration) -> dict:
-    return {"id": integration.id, "kind": integration.kind, "display_name": integration.display_name}
-
-
 def reference_json(ref: ExternalReference) -> dict:
-    return {"id": ref.id, "integration": integration_summary(ref.integration), "external_url": reference_url(ref)}
+    return serializers.reference_json(ref, reference_url(ref))
 
 
 def integration_json(integration: Integration) -> dict:
     """PostHog's integration fields; ``sensitive_config`` never leaves the service."""
-    return {**integration_summary(integration), "config": integration.config,
+    return {**serializers.integration_summary(integration), "config": integration.config,
             "created_at": integration.created_at, "created_by": None, "errors": ""}
 
 

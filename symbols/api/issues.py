@@ -7,10 +7,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errortracking import issues
+from ..errortracking.external_references import reference_url
 from .auth import READ, WRITE, authorize
 from .context import context
 from .parse import json_body, json_response, page_params, paginated, path_uuid
-from .serializers import issue_json
+from .serializers import issue_json, reference_json
 
 # PostHog's words for a model that cannot be hard-deleted (ForbidDestroyModel).
 FORBID_DESTROY = 'Hard delete of this model is not allowed. Use a patch API call to set "deleted" to true'
@@ -51,7 +52,9 @@ async def retrieve(request: web.Request) -> web.Response:
         other = await issues.moved_to(db, project_id, issue_id, fingerprint)
         if other is not None:
             return json_response({"issue_id": other}, 308)
-    return json_response(issue_json(await issues.find(db, project_id, issue_id)))
+    issue = await issues.find(db, project_id, issue_id)
+    linked = await context(request).external_issues.of_issue(project_id, issue_id)
+    return json_response(issue_json(issue, [reference_json(r, reference_url(r)) for r in linked]))
 
 
 async def update(request: web.Request) -> web.Response:
