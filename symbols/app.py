@@ -61,6 +61,11 @@ def _metrics_for(db: Database) -> Metrics:
     return metrics
 
 
+def _builder(settings: Settings, metrics: Metrics) -> IndexBuilder:
+    return IndexBuilder(settings.index_processes, metrics=metrics, memory_bytes=settings.index_memory_bytes,
+                        timeout_seconds=settings.index_timeout_seconds)
+
+
 def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics) -> Resolver:
     cache = IndexCache(settings.cache_bytes)
     metrics.track_cache(cache)
@@ -95,7 +100,7 @@ def create_app(
     db = db if db is not None else open_database(settings.database_url)
     store = blob_store if blob_store is not None else open_blob_store(settings)
     metrics = _metrics_for(db)
-    builder = IndexBuilder(settings.index_processes, metrics=metrics)  # starts on first use
+    builder = _builder(settings, metrics)  # starts on first use
     resolver = _resolver(settings, db, store, builder, metrics)
     if stream is None:
         stream = _open_stream(settings, db)
@@ -155,7 +160,7 @@ async def run_worker(
     db = open_database(settings.database_url)
     metrics = _metrics_for(db)
     store = open_blob_store(settings)
-    builder = IndexBuilder(settings.index_processes, metrics=metrics)
+    builder = _builder(settings, metrics)
     resolver = _resolver(settings, db, store, builder, metrics)
     stream = _open_stream(settings, db)
     ops = None

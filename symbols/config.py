@@ -165,6 +165,12 @@ class Settings:
     job_retry_max_seconds: float = 3600.0
     # Processes that build indexes from uploaded maps (0: a thread of the same process).
     index_processes: int = 1
+    # Limits of one index build: the child's address space (0: none) and its wall-clock
+    # time (0: none); past either the set fails (TooLarge, IndexTimeout), never retried.
+    index_memory_bytes: int = 4 * 1024 * MIB
+    index_timeout_seconds: float = 120.0
+    # A job running longer than this is stopped and counted as a failed attempt (0: none).
+    job_timeout_seconds: float = 900.0
     # Port where a standalone `symbols worker` serves /metrics and /healthz (on `host`);
     # None: not served.
     worker_metrics_port: int | None = None
@@ -255,6 +261,9 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_PIPELINE_LEASE_SECONDS", "pipeline_lease_seconds", number(1.0)),
     EnvVar("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", "capture_token_cache_seconds", number()),
     EnvVar("SYMBOLS_EVENT_RETENTION_DAYS", "event_retention_days", integer(1)),
+    EnvVar("SYMBOLS_JOB_TIMEOUT_SECONDS", "job_timeout_seconds", number()),
+    EnvVar("SYMBOLS_INDEX_TIMEOUT_SECONDS", "index_timeout_seconds", number()),
+    EnvVar("SYMBOLS_INDEX_MEMORY_BYTES", "index_memory_bytes", integer(0)),
     EnvVar("SYMBOLS_INTEGRATION_HOSTS", "integration_hosts", host_list),
 )
 

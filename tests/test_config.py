@@ -42,6 +42,9 @@ GOOD = {
     "SYMBOLS_PIPELINE_LEASE_SECONDS": ("30", 30.0),
     "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ("0", 0.0),
     "SYMBOLS_EVENT_RETENTION_DAYS": ("30", 30),
+    "SYMBOLS_JOB_TIMEOUT_SECONDS": ("120", 120.0),
+    "SYMBOLS_INDEX_TIMEOUT_SECONDS": ("30.5", 30.5),
+    "SYMBOLS_INDEX_MEMORY_BYTES": ("0", 0),
     "SYMBOLS_INTEGRATION_HOSTS": (" GitLab.example.com, 10.0.0.5:8080,", ("gitlab.example.com", "10.0.0.5:8080")),
 }
 
@@ -78,6 +81,9 @@ BAD = {
     "SYMBOLS_PIPELINE_LEASE_SECONDS": ["0.5", "nan"],
     "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ["-1", "a while"],
     "SYMBOLS_EVENT_RETENTION_DAYS": ["0", "forever"],
+    "SYMBOLS_JOB_TIMEOUT_SECONDS": ["-1", "an hour"],
+    "SYMBOLS_INDEX_TIMEOUT_SECONDS": ["-5", "inf"],
+    "SYMBOLS_INDEX_MEMORY_BYTES": ["-1", "2GiB"],
     "SYMBOLS_INTEGRATION_HOSTS": ["https://gitlab.example.com", "a b", "user@host"],
 }
 

@@ -48,7 +48,7 @@ async def retrieve(request: web.Request) -> web.Response:
     return json_response(reference_json(ref))
 
 
-destroy = forbid_destroy("GET")
+destroy = forbid_destroy("GET", "external_references")
 
 
 async def list_integrations(request: web.Request) -> web.Response:

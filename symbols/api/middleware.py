@@ -8,11 +8,11 @@ import time
 
 from aiohttp import web
 
-from ..db import DatabaseUnavailable, WriteConflict
+from ..db import DatabaseUnavailable, InvalidData, WriteConflict
 from ..errors import DomainError
 from ..storage import BlobStoreUnavailable
 from .context import context
-from .errors import ApiError, Conflict, ServiceUnavailable, from_domain
+from .errors import ApiError, Conflict, ServiceUnavailable, ValidationError, from_domain
 from .parse import json_response
 
 access_log = logging.getLogger("symbols.access")
@@ -93,6 +93,11 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         return json_response(err.body(), err.status)
     except WriteConflict:
         err = Conflict("conflict", "A concurrent request changed the same data; try again.")
+        return json_response(err.body(), err.status)
+    except InvalidData as exc:
+        log.info("input refused by the database on %s %s: %s", request.method, request.path, exc)
+        err = ValidationError("invalid_input", "The request holds a value the database cannot store "
+                                               "(a NUL byte?).")
         return json_response(err.body(), err.status)
     except DatabaseUnavailable as exc:
         log.warning("database unavailable: %s", exc)

@@ -15,6 +15,7 @@ from . import (
     issues,
     organization,
     presigned_upload,
+    reference,
     releases,
     resolve,
     rules,
@@ -92,3 +93,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)
+    for path, handler in [(reference.SCHEMA_PATH, reference.schema), (reference.DOCS_PATH, reference.docs)]:
+        router.add_get(path, handler)
+        router.add_get(path.rstrip("/"), handler)
+    router.add_get(reference.REDOC_PATH, reference.redoc)
+    app[reference.DOCUMENT] = {}

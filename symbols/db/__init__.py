@@ -4,7 +4,14 @@ Open with ``open_database(settings.database_url)``, then ``await migrate(db)``. 
 take an ``AsyncConnection`` from ``db.begin()`` (write transaction) or ``db.connect()``.
 """
 
-from .engine import Connection, Database, DatabaseUnavailable, WriteConflict, open_database
+from .engine import (
+    Connection,
+    Database,
+    DatabaseUnavailable,
+    InvalidData,
+    WriteConflict,
+    open_database,
+)
 from .jobs import PROCESS_SYMBOL_SET, enqueue_job, enqueue_symbol_set_processing
 from .migrate import is_current, migrate
 from .symbol_sets import SymbolSet, get_symbol_set, set_failure_reason, touch_last_used
@@ -14,6 +21,7 @@ __all__ = [
     "Connection",
     "Database",
     "DatabaseUnavailable",
+    "InvalidData",
     "SymbolSet",
     "WriteConflict",
     "enqueue_job",

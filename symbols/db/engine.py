@@ -5,7 +5,8 @@ write transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the bu
 timeout instead of failing when a read lock is upgraded; WAL lets readers proceed.
 
 Both turn sqlalchemy's errors into this package's own: ``WriteConflict`` (a constraint
-refused the write) and ``DatabaseUnavailable`` (any other driver error), so nothing
+refused the write), ``InvalidData`` (the value itself was refused) and
+``DatabaseUnavailable`` (any other driver error), so nothing
 above ``db`` needs to know sqlalchemy.
 """
 
@@ -40,6 +41,15 @@ class WriteConflict(Exception):
     """A unique or foreign key constraint refused a write (often a concurrent request)."""
 
 
+class InvalidData(Exception):
+    """The database refused a value itself (PostgreSQL's SQLSTATE class 22, "data
+    exception": a NUL byte in text, a number out of range): the input's fault, not an outage."""
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
 @contextlib.asynccontextmanager
 async def _translated() -> AsyncIterator[None]:
     try:
@@ -47,6 +57,8 @@ async def _translated() -> AsyncIterator[None]:
     except IntegrityError as exc:
         raise WriteConflict(str(exc.orig or exc)) from exc
     except DBAPIError as exc:
+        if _sqlstate(exc).startswith("22"):
+            raise InvalidData(str(exc.orig or exc)) from exc
         raise DatabaseUnavailable(str(exc.orig or exc)) from exc
 
 

@@ -90,7 +90,8 @@ async def get_symbol_set_by_ref(conn: AsyncConnection, project_id: int, ref: str
 async def get_symbol_sets_by_refs(
     conn: AsyncConnection, project_id: int, refs: Iterable[str]
 ) -> dict[str, SymbolSet]:
-    refs = sorted(set(refs))
+    # No stored ref holds a NUL (refused on input), and PostgreSQL refuses one in a query.
+    refs = sorted({r for r in refs if "\x00" not in r})
     if not refs:
         return {}
     rows = await conn.execute(_select().where(symbol_sets.c.team_id == project_id, symbol_sets.c.ref.in_(refs)))

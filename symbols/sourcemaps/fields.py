@@ -20,6 +20,8 @@ def load_json(data: bytes | str) -> dict[str, Any]:
     try:
         raw = orjson.loads(data)
     except (orjson.JSONDecodeError, TypeError) as error:
+        if str(error).startswith("Not enough memory"):  # orjson's words for a failed malloc
+            raise MemoryError(str(error)) from None
         raise InvalidJsonError(f"not valid JSON: {error}") from None
     if not isinstance(raw, dict):
         raise InvalidJsonError(f"expected a JSON object, got {type(raw).__name__}")

@@ -34,7 +34,7 @@ def build_index(blob: bytes) -> BuildResult:
     try:
         content = unpack(blob)
     except ContainerError as exc:
-        return BuildResult(failure=BuildFailure(INVALID_SOURCE_AND_MAP, f"{exc.code}: {exc}"))
+        return BuildResult(failure=BuildFailure.of_code(INVALID_SOURCE_AND_MAP, exc.code, str(exc)))
     source_map, scope_error = _parse(content.source_map, content.minified_source)
     if isinstance(source_map, BuildFailure):
         return BuildResult(failure=source_map)
@@ -51,7 +51,7 @@ def parse_blob(blob: bytes) -> SourceMap | BuildFailure:
     try:
         content = unpack(blob)
     except ContainerError as exc:
-        return BuildFailure(INVALID_SOURCE_AND_MAP, f"{exc.code}: {exc}")
+        return BuildFailure.of_code(INVALID_SOURCE_AND_MAP, exc.code, str(exc))
     return _parse(content.source_map, content.minified_source)[0]
 
 
@@ -67,7 +67,7 @@ def _parse(map_bytes: bytes, minified: bytes | None) -> tuple[SourceMap | BuildF
             log.warning("function scopes not built: %r", exc)
             return parse_source_map(map_bytes), f"{type(exc).__name__}: {exc}"
     except SourceMapError as exc:
-        return BuildFailure(INVALID_SOURCE_MAP, f"{exc.code}: {exc.message}"), None
+        return BuildFailure.of_code(INVALID_SOURCE_MAP, exc.code, exc.message), None
 
 
 __all__ = ["BuildResult", "build_index", "load_index", "parse_blob"]

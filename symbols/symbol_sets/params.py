@@ -24,6 +24,8 @@ def text(value: Any, attr: str, *, max_length: int, required: bool = True, code:
         raise InvalidInput(code, f"{attr} must be a non-empty string.", attr)
     if len(value) > max_length:
         raise InvalidInput(code, f"{attr} must be at most {max_length} characters.", attr)
+    if "\x00" in value:
+        raise InvalidInput(code, f"{attr} must not contain a NUL character.", attr)
     return value
 
 

@@ -11,6 +11,14 @@ STATE_WORDS = {
     "missing": ("Missing", "The upload was started but its file never arrived; upload it again."),
 }
 
+STATUS_WORDS = {
+    "active": "Active",
+    "resolved": "Resolved",
+    "suppressed": "Suppressed",
+    "archived": "Archived",
+    "pending_release": "Pending release",
+}
+
 _FAILURES = {
     "InvalidSourceMap": "The file is not a valid source map, so no frame can be resolved "
                         "with it. Upload the .map file your bundler wrote.",
@@ -18,6 +26,12 @@ _FAILURES = {
                            "do not fit together. Upload the pair again with "
                            "`symbols sourcemap upload`.",
     "MissingChunkIdData": "The uploaded file is gone from storage. Upload the map again.",
+    "TooLarge": "The map goes past one of the service's size caps (decompressed size, lines, "
+                "segments, sources or names), so it is not processed.",
+    "TooComplex": "The minified script nests too deeply or takes too long to scan for "
+                  "function names, so the map is not processed.",
+    "IndexTimeout": "Processing the map took longer than the service allows.",
+    "IndexCrashed": "The process building the map's index died on it (out of memory?).",
 }
 
 # Codes inside the message ("code: detail") that have a plainer explanation.
@@ -28,7 +42,8 @@ _DETAILS = {
     "invalid_zstd": "the compressed data is damaged",
     "invalid_container": "the PostHog container is damaged",
     "unsupported_symbol_type": "the container holds another kind of debug file",
-    "too_large": "the file is too large once decompressed",
+    "too_large": "the file is too large",
+    "too_complex": "the minified script is too complex",
     "invalid_version": "the map's version is not 3",
     "missing_field": "a required field of the map is missing",
     "invalid_field": "a field of the map has the wrong type",
@@ -42,8 +57,8 @@ RESOLVE_FAILURES = {
     "NoUrlOrChunkId": "The frame names no script, so no map can be chosen.",
     "NoLineOrColumn": "The frame has no line and column to look up.",
     "NoSourcemapUploaded": "No symbol set of this project matches this script (by chunk id or "
-                           "URL). Upload its map with `symbols sourcemap upload`, or pick the "
-                           "release it belongs to.",
+                           "URL): its map was not uploaded. Upload it with "
+                           "`symbols sourcemap upload`.",
     "SymbolSetFailed": "The matching symbol set failed processing; see its page for why.",
     "InvalidSourceMap": "The matching symbol set is not a valid source map.",
     "StorageUnavailable": "The map could not be read from storage just now; try again.",

@@ -4,7 +4,7 @@ A handler returns normally when the job is finished, including when the input wa
 and that fault has been recorded (a symbol set's ``failure_reason``): bad input is
 never retried; the handler then returns ``FAILED_INPUT`` (the run's outcome in
 metrics), else None. It raises ``Retry`` (or anything else) for infrastructure faults
-(blob store or database unavailable, a crashed index process), which are retried with
+(blob store or database unavailable), which are retried with
 backoff and end ``dead`` after the job's ``max_attempts``.
 """
 

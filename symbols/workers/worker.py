@@ -5,7 +5,8 @@
 
 ``stop()`` (SIGTERM in ``symbols worker``, shutdown of ``symbols serve``) lets every
 slot finish the job in hand, then ``run`` returns. While a job runs its lease is
-renewed every third of ``lease_seconds``; a worker that dies stops renewing, and the
+renewed every third of ``lease_seconds``, for at most ``job_timeout`` seconds (then the
+job is stopped and counted as a failed attempt, retried with backoff); a worker that dies stops renewing, and the
 job is claimed again once the lease has run out.
 
 With ``metrics`` every run is counted by kind and outcome (``done``, ``failed_input``,
@@ -71,6 +72,7 @@ class Worker:
         poll_seconds: float = 1.0,
         backoff_base: float = 5.0,
         backoff_cap: float = 3600.0,
+        job_timeout: float = 0.0,
         worker_id: str | None = None,
         burst: bool = False,
         metrics: Metrics | None = None,
@@ -84,6 +86,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.job_timeout = job_timeout
         self.worker_id = worker_id or default_worker_id()
         self.burst = burst
         self.metrics = metrics
@@ -173,7 +176,11 @@ class Worker:
         error: str | None = None
         outcome: str | None = None
         try:
-            outcome = await handler(self.deps, job)
+            async with asyncio.timeout(self.job_timeout or None):
+                outcome = await handler(self.deps, job)
+        except TimeoutError:
+            log.warning("job %s ran past its time limit of %g s", job.id, self.job_timeout, extra=extra)
+            error = f"time limit: the job ran more than {self.job_timeout:g} s"
         except Retry as exc:
             error = str(exc) or "retry requested"
         except Exception as exc:
@@ -234,6 +241,7 @@ def worker_from_settings(settings, deps: Deps, *, concurrency: int | None = None
         poll_seconds=settings.job_poll_seconds,
         backoff_base=settings.job_retry_base_seconds,
         backoff_cap=settings.job_retry_max_seconds,
+        job_timeout=settings.job_timeout_seconds,
         **kwargs,
     )
 
