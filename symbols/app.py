@@ -27,9 +27,12 @@ from .api.middleware import errors, observe
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
+from .errortracking.external_references import ExternalIssues
 from .errortracking.ingest import Ingest
+from .errortracking.integrations import SecretBox
 from .errortracking.pipeline import Pipeline
-from .errortracking.ruleset import NoRuleSource
+from .errortracking.providers import ProviderHttp
+from .errortracking.rule_cache import RuleCache
 from .errortracking.stream import EventStream, open_stream
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
@@ -74,8 +77,7 @@ def _open_stream(settings: Settings, db: Database) -> EventStream:
 def _consumer(
     settings: Settings, db: Database, stream: EventStream, resolver: Resolver, metrics: Metrics, **kwargs
 ) -> PipelineConsumer:
-    # The rule hooks match nothing until the rules are plugged in here.
-    pipeline = Pipeline(db, stream, resolver, NoRuleSource())
+    pipeline = Pipeline(db, stream, resolver, RuleCache(db))
     return consumer_from_settings(settings, pipeline, stream, metrics=metrics, **kwargs)
 
 
@@ -97,27 +99,31 @@ def create_app(
     resolver = _resolver(settings, db, store, builder, metrics)
     if stream is None:
         stream = _open_stream(settings, db)
+    provider_http = ProviderHttp(settings.integration_hosts)
+    secret = load_signing_key(settings)
     ctx = AppContext(
         settings=settings,
         db=db,
         store=store,
-        signer=Signer(load_signing_key(settings)),
+        signer=Signer(secret),
         metrics=metrics,
         resolver=resolver,
         tmp_dir=tmp_dir,
         ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
+        external_issues=ExternalIssues(db, SecretBox(secret), provider_http),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
     setup_routes(app)
     setup_web(app, settings=settings, db=db, store=store, resolver=ctx.resolver, signer=ctx.signer,
-              secret=load_signing_key(settings))
+              secret=secret)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
             await migrate(db)
         yield
         builder.close()
+        await provider_http.close()
         if owns_stream:
             await stream.close()
         if owns_store:

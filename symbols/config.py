@@ -103,6 +103,15 @@ def base_url(name: str, raw: str) -> str:
     return str(prefixed("http://", "https://")(name, raw)).rstrip("/")
 
 
+def host_list(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated ``host`` or ``host:port`` names (no scheme, path or spaces inside)."""
+    hosts = tuple(h.strip().lower() for h in text(name, raw).split(",") if h.strip())
+    for host in hosts:
+        if not host.isascii() or any(c in host for c in "/@ ?#"):
+            raise ConfigError(f"{name} must list host or host:port names, got {host!r}")
+    return hosts
+
+
 def normalize_database_url(url: str) -> str:
     """Pick the async driver for a plain database URL (``postgresql://`` -> asyncpg)."""
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
@@ -171,6 +180,9 @@ class Settings:
     capture_token_cache_seconds: float = 30.0
     # Events older than this many days are deleted by the workers (None: kept forever).
     event_retention_days: int | None = None
+    # Hosts (host or host:port) the service may call for integrations besides each
+    # provider's public API (a self-hosted GitLab or Jira); http:// is allowed for these.
+    integration_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -243,6 +255,7 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_PIPELINE_LEASE_SECONDS", "pipeline_lease_seconds", number(1.0)),
     EnvVar("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", "capture_token_cache_seconds", number()),
     EnvVar("SYMBOLS_EVENT_RETENTION_DAYS", "event_retention_days", integer(1)),
+    EnvVar("SYMBOLS_INTEGRATION_HOSTS", "integration_hosts", host_list),
 )
 
 

@@ -42,6 +42,7 @@ GOOD = {
     "SYMBOLS_PIPELINE_LEASE_SECONDS": ("30", 30.0),
     "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ("0", 0.0),
     "SYMBOLS_EVENT_RETENTION_DAYS": ("30", 30),
+    "SYMBOLS_INTEGRATION_HOSTS": (" GitLab.example.com, 10.0.0.5:8080,", ("gitlab.example.com", "10.0.0.5:8080")),
 }
 
 # Values each variable must refuse with a ConfigError that names it.
@@ -77,6 +78,7 @@ BAD = {
     "SYMBOLS_PIPELINE_LEASE_SECONDS": ["0.5", "nan"],
     "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": ["-1", "a while"],
     "SYMBOLS_EVENT_RETENTION_DAYS": ["0", "forever"],
+    "SYMBOLS_INTEGRATION_HOSTS": ["https://gitlab.example.com", "a b", "user@host"],
 }
 
 NAMES = [var.name for var in SETTINGS_FROM_ENV]

@@ -1,4 +1,5 @@
-"""Reading requests (bounded, validated) and writing JSON responses."""
+"""Reading JSON bodies (bounded), writing JSON responses, and pages of lists.
+Request fields are validated by the route's models (``operation.py``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import orjson
 from aiohttp import web
 from yarl import URL
 
-from ..db.types import parse_uuid
-from .errors import NotFound, ValidationError
+from .errors import ValidationError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -33,37 +33,6 @@ async def json_body(request: web.Request) -> dict:
     if not isinstance(data, dict):
         raise ValidationError("invalid_input", "The request body must be a JSON object.")
     return data
-
-
-def path_uuid(request: web.Request, name: str = "id") -> str:
-    """A UUID from the path; anything else is a 404 like an unknown id."""
-    value = parse_uuid(request.match_info.get(name))
-    if value is None:
-        raise NotFound()
-    return value
-
-
-def boolean(value: Any, attr: str) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ValidationError("invalid_input", f"{attr} must be true or false.", attr)
-    return value
-
-
-def _non_negative(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise ValidationError("invalid_input", f"{name} must be a non-negative integer.", name)
-    return int(raw)
-
-
-def page_params(request: web.Request) -> tuple[int, int]:
-    """``limit`` (default 100, above 1000 capped to 1000, 0 means the default) and ``offset``."""
-    limit = _non_negative(request, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT
-    return min(limit, MAX_LIMIT), _non_negative(request, "offset", 0)
 
 
 def paginated(request: web.Request, base_url: str, results: list, count: int, limit: int, offset: int) -> dict:

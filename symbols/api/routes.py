@@ -9,11 +9,13 @@ from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import (
     capture,
     events,
+    external_references,
     fingerprints,
     health,
     issues,
     organization,
     presigned_upload,
+    reference,
     releases,
     resolve,
     rules,
@@ -60,11 +62,16 @@ _API_ROUTES = [
     ("POST", "/issues/{id}/merge/", issues.merge),
     ("POST", "/issues/{id}/split/", issues.split),
     *rules.routes(),
+    ("GET", "/external_references/", external_references.list_references),
+    ("POST", "/external_references/", external_references.create),
+    ("GET", "/external_references/{id}/", external_references.retrieve),
+    ("DELETE", "/external_references/{id}/", external_references.destroy),
 ]
 # Routes directly under a project (not under error_tracking/).
 _PROJECT_ROUTES = [
     ("GET", "/events/", events.list_events),
     ("GET", "/events/{id}/", events.retrieve),
+    ("GET", "/integrations/", external_references.list_integrations),
 ]
 
 
@@ -86,3 +93,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)
+    for path, handler in [(reference.SCHEMA_PATH, reference.schema), (reference.DOCS_PATH, reference.docs)]:
+        router.add_get(path, handler)
+        router.add_get(path.rstrip("/"), handler)
+    router.add_get(reference.REDOC_PATH, reference.redoc)
+    app[reference.DOCUMENT] = {}

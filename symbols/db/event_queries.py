@@ -15,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from .event_filters import ColumnTest, Combine, PropertyTest, condition_sql
 from .tables import events, person_distinct_ids, persons
@@ -82,6 +84,23 @@ def list_statement(dialect: str, q: EventQuery):
         events.c.timestamp.asc(), events.c.uuid.asc())
     statement = select(events).where(and_(*_where(dialect, q))).order_by(*order).limit(q.limit)
     return statement.offset(q.offset) if q.offset else statement
+
+
+class _Explain(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _explain_sql(element: _Explain, compiler, **kw) -> str:
+    return "EXPLAIN " + compiler.process(element.statement, **kw)
+
+
+async def explain_list(conn: AsyncConnection, q: EventQuery) -> list[str]:
+    """PostgreSQL's plan of the list query (for tests and the benchmark)."""
+    return [row[0] for row in await conn.execute(_Explain(list_statement("postgresql", q)))]
 
 
 async def list_events(conn: AsyncConnection, q: EventQuery) -> list:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .issues import Assignee
@@ -83,7 +83,8 @@ async def rules_version(conn: AsyncConnection, team_id: int) -> int:
 async def insert_rule(conn: AsyncConnection, kind: str, team_id: int, values: Mapping[str, Any]) -> Rule:
     """A new rule (order_key 0, enabled) with the kind's own ``values``."""
     table, now = TABLES[kind], utcnow()
-    row = {"id": new_uuid(), "team_id": team_id, "order_key": 0, "disabled_data": None,
+    # null(): SQL NULL, not JSON null, so enabled rules are ``disabled_data IS NULL``.
+    row = {"id": new_uuid(), "team_id": team_id, "order_key": 0, "disabled_data": null(),
            "created_at": now, "updated_at": now, **values}
     await conn.execute(insert(table).values(**row))
     await bump_version(conn, team_id)
@@ -120,7 +121,7 @@ async def update_rule(conn: AsyncConnection, kind: str, team_id: int, rule_id: s
     table = TABLES[kind]
     result = await conn.execute(
         update(table).where(table.c.team_id == team_id, table.c.id == rule_id)
-        .values(**values, disabled_data=None, updated_at=utcnow())
+        .values(**values, disabled_data=null(), updated_at=utcnow())
     )
     if result.rowcount:
         await bump_version(conn, team_id)

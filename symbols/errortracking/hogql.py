@@ -19,7 +19,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ..db.event_filters import COLUMNS, ColumnTest, Combine, PropertyTest
+from ..db.event_filters import COLUMNS, ColumnTest, Combine, PropertyTest, text_form
 from ..errors import InvalidInput
 from .filters import ARRAY_PROPERTIES
 
@@ -147,6 +147,8 @@ def _condition(node: exp.Expression) -> PropertyTest | ColumnTest | Combine:
         if node.args.get("query") is not None or not node.expressions:
             raise _refuse("where", "IN takes a list of literals.")
         values = [_literal(v) for v in node.expressions]
+        if any(v is None for v in values):
+            raise _refuse("where", "IN takes literals other than NULL (use IS NULL).")
         return _test(_field(node.this, "where"), "in", values)
     if isinstance(node, (exp.Like, exp.ILike)):
         op = "like" if isinstance(node, exp.Like) else "ilike"
@@ -191,9 +193,7 @@ def _test(field: Field, op: str, value: Any) -> PropertyTest | ColumnTest:
 
 def _column_value(column: str, value: Any) -> Any:
     if column != "timestamp":
-        if not isinstance(value, str):
-            raise _refuse("where", f"{column} compares with strings.")
-        return value
+        return value if isinstance(value, str) else text_form(value)
     if not isinstance(value, str):
         raise _refuse("where", "timestamp compares with an ISO 8601 string.")
     try:
