@@ -62,6 +62,11 @@ class Settings:
     # Where the service listens.
     host: str = "127.0.0.1"
     port: int = 8000
+    # A client must send a request's head within this many seconds of its first byte, and
+    # its body at 64 KiB or more per this many seconds (symbols/api/guard.py).
+    read_timeout_seconds: float = 30.0
+    # Open connections the service accepts at once; the next get a 503.
+    max_connections: int = 1000
     # Local state for the zero-configuration set-up (SQLite file, blob directory, secret).
     data_dir: Path = Path("data")
     # Metadata database (SQLAlchemy URL; postgresql:// is mapped to asyncpg).
@@ -154,6 +159,10 @@ class Settings:
             kwargs["host"] = v
         if (v := get("SYMBOLS_PORT")) is not None:
             kwargs["port"] = _int("SYMBOLS_PORT", v, minimum=0)
+        if (v := get("SYMBOLS_READ_TIMEOUT_SECONDS")) is not None:
+            kwargs["read_timeout_seconds"] = _float("SYMBOLS_READ_TIMEOUT_SECONDS", v, minimum=0.1)
+        if (v := get("SYMBOLS_MAX_CONNECTIONS")) is not None:
+            kwargs["max_connections"] = _int("SYMBOLS_MAX_CONNECTIONS", v, minimum=1)
         if (v := get("SYMBOLS_DATA_DIR")) is not None:
             kwargs["data_dir"] = Path(v)
         if (v := get("SYMBOLS_DATABASE_URL")) is not None:
