@@ -82,6 +82,10 @@ class Settings:
     # Absolute base URL clients use to reach this service (for presigned local URLs);
     # empty means "derive from the request".
     public_url: str = ""
+    # Without public_url, host names a request's Host header may carry for the service to
+    # build its links (presigned URLs, `next` pages) from it; others get a 400. Beside
+    # these: localhost, 127.0.0.1, ::1 and the bind host.
+    allowed_hosts: tuple[str, ...] = ()
     # HMAC key for local presigned URLs; empty means a key kept in data_dir/secret_key.
     secret_key: str = ""
     max_upload_bytes: int = 100 * MIB
@@ -139,6 +143,13 @@ class Settings:
                 f"got {self.s3_addressing_style!r}"
             )
 
+    def host_allowed(self, host: str | None) -> bool:
+        """Whether links may be built from a request whose Host header names ``host``."""
+        if not host:
+            return False
+        allowed = {"localhost", "127.0.0.1", "::1", self.host.strip("[]").lower(), *self.allowed_hosts}
+        return host.strip("[]").lower() in allowed - {"0.0.0.0", "::", ""}
+
     @property
     def uses_s3(self) -> bool:
         return self.storage_url.startswith("s3://")
@@ -179,6 +190,8 @@ class Settings:
             kwargs["upload_proxy"] = _bool("SYMBOLS_UPLOAD_PROXY", v)
         if (v := get("SYMBOLS_PUBLIC_URL")) is not None:
             kwargs["public_url"] = v.rstrip("/")
+        if (v := get("SYMBOLS_ALLOWED_HOSTS")) is not None:
+            kwargs["allowed_hosts"] = tuple(h.strip().strip("[]").lower() for h in v.split(",") if h.strip())
         if (v := get("SYMBOLS_SECRET_KEY")) is not None:
             kwargs["secret_key"] = v
         if (v := get("SYMBOLS_MAX_UPLOAD_BYTES")) is not None:

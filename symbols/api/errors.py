@@ -7,7 +7,7 @@ aiohttp's own HTTP errors, blob store and database outages) into the body
 
 from __future__ import annotations
 
-from ..errors import DomainError, Missing, TooLarge
+from ..errors import DomainError, Missing, StateConflict, TooLarge
 
 
 class ApiError(Exception):
@@ -76,4 +76,6 @@ def from_domain(exc: DomainError) -> ApiError:
         return NotFound(exc.detail)
     if isinstance(exc, TooLarge):
         return PayloadTooLarge(exc.code, exc.detail, exc.attr)
+    if isinstance(exc, StateConflict):
+        return Conflict(exc.code, exc.detail, exc.attr)
     return ValidationError(exc.code, exc.detail, exc.attr)
