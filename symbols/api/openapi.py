@@ -44,8 +44,8 @@ _REASONS = {
     405: "Not allowed",
     409: "A concurrent request changed the same data; try again",
     413: "The request is too large",
-    429: "A provider asks to slow down (Retry-After)",
-    502: "A provider failed",
+    429: "An upstream service (an integration's provider) rate-limited the request; see Retry-After",
+    502: "An upstream service (an integration's provider) failed or could not be reached",
     503: "The database or the blob store is unavailable; try again later",
 }
 _DESCRIPTION = """\

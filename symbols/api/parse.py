@@ -52,3 +52,4 @@ def paginated(request: web.Request, base_url: str, results: list, count: int, li
         "previous": page(max(offset - limit, 0)) if offset > 0 else None,
         "results": results,
     }
+

@@ -1,6 +1,7 @@
 """Rule routes (PostHog's ``error_tracking/{suppression,assignment,grouping}_rules/``):
 list (grouping: unpaginated ``{"results": [...]}``), create 201, retrieve, PUT/PATCH 204,
-DELETE 204, ``PATCH reorder/`` 204. ``handlers(kind)`` builds the set for one kind."""
+DELETE 204, ``PATCH reorder/`` 204. ``handlers(kind)`` declares the set for one kind; the
+bodies' fields are checked by the domain, with PostHog's codes and attrs."""
 
 from __future__ import annotations
 
@@ -14,65 +15,94 @@ from pydantic import BaseModel, ConfigDict
 
 from ..db.rules import Rule
 from ..errortracking import rules
+from ..errortracking.rules import MAX_DESCRIPTION, MAX_ORDERS
 from .auth import READ, WRITE
 from .context import context
-from .issues import BODY_CODES
+from .issues import Assignee
 from .models import IdPath, Page, PageQuery, Uuid, described, sent
 from .operation import Input, operation
 from .parse import json_response, paginated
 
-Handler = Callable[[web.Request], Awaitable[web.Response]]
-_ERRORS = {400: BODY_CODES + ("max_value", "min_value", "max_rules", "invalid_choice")}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_FILTERS = {"type": "object", "description": "PostHog's property filters: {type: AND|OR, values: [...]}."}
+_ASSIGNEE = {"type": ["object", "null"], "description": '{"type": "user", "id": 1} or {"type": "role", "id": UUID}.'}
+# PostHog's DRF codes (symbols.errortracking.rules and assignees).
+_CODES = ("invalid", "null", "required", "max_value", "min_value", "max_length", "invalid_choice", "max_rules",
+          "null_characters_not_allowed")
+_EXAMPLE_FILTERS = {"type": "AND", "values": [
+    {"type": "event", "key": "$exception_types", "operator": "exact", "value": "TypeError"}]}
 
 
-class RuleOut(BaseModel):
-    """PostHog's rule; ``assignee`` (not on suppression rules), ``description`` and
-    ``issue`` (grouping), ``sampling_rate`` (suppression) by kind."""
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"filters": _EXAMPLE_FILTERS}]})
 
-    model_config = ConfigDict(extra="forbid")
+    filters: described(_FILTERS) = None
 
+
+class SuppressionBody(_Body):
+    sampling_rate: described({"type": "number", "minimum": 0, "maximum": 1}, "Share of matches dropped.") = None
+
+
+class AssignmentBody(_Body):
+    assignee: described(_ASSIGNEE) = None
+
+
+class GroupingBody(AssignmentBody):
+    description: described({"type": ["string", "null"], "maxLength": MAX_DESCRIPTION}) = None
+
+
+class ReorderBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    orders: described({"type": "object", "additionalProperties": {"type": "integer"}, "maxProperties": MAX_ORDERS},
+                      "order_key by rule id; ids of no rule of the project are ignored.") = None
+
+
+class _Rule(BaseModel):
     id: Uuid
     filters: dict[str, Any]
-    assignee: dict[str, Any] | None = None
-    description: str | None = None
-    issue: dict[str, Any] | None = None
     order_key: int
-    disabled_data: Any
-    sampling_rate: float | None = None
+    disabled_data: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
 
 
-class RulePage(Page[RuleOut]):
+class SuppressionRule(_Rule):
+    sampling_rate: float
+
+
+class AssignmentRule(_Rule):
+    assignee: Assignee | None
+
+
+class RuleIssue(BaseModel):
+    id: Uuid
+    name: str | None
+
+
+class GroupingRule(AssignmentRule):
+    description: str | None
+    issue: RuleIssue | None
+
+
+class SuppressionPage(Page[SuppressionRule]):
     pass
 
 
-class RuleList(BaseModel):
-    results: list[RuleOut]
+class AssignmentPage(Page[AssignmentRule]):
+    pass
 
 
-class RuleBody(BaseModel):
-    """Checked by ``symbols.errortracking.rules`` (PostHog's codes and attrs)."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={"examples": [{"filters": {"type": "AND", "values": []}, "order_key": 0}]},
-    )
-
-    filters: described({"type": "object", "description": "PostHog's property filter group."}) = None
-    assignee: described({"type": ["object", "null"]}, "Assignment and grouping rules.") = None
-    description: described({"type": ["string", "null"]}, "Grouping rules.") = None
-    order_key: described({"type": "integer"}) = None
-    disabled_data: described({}) = None
-    sampling_rate: described({"type": "number", "minimum": 0, "maximum": 1}, "Suppression rules.") = None
+class GroupingList(BaseModel):
+    results: list[GroupingRule]
 
 
-class Reorder(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    orders: described(
-        {"type": "object", "additionalProperties": {"type": "integer"}}, "{rule id: order_key}."
-    ) = None
+_SHAPES: dict[str, tuple[type[BaseModel], type[BaseModel], type[BaseModel]]] = {
+    "suppression": (SuppressionBody, SuppressionRule, SuppressionPage),
+    "assignment": (AssignmentBody, AssignmentRule, AssignmentPage),
+    "grouping": (GroupingBody, GroupingRule, GroupingList),
+}
 
 
 def rule_json(rule: Rule, issue: dict | None = None) -> dict:
@@ -103,50 +133,51 @@ class RuleHandlers:
 
 
 def handlers(kind: str) -> RuleHandlers:
+    body_model, item, listed = _SHAPES[kind]
     tags = (f"{kind}_rules",)
-    listed = RuleList if kind == "grouping" else RulePage
+    errors = {400: _CODES}
 
-    @operation(f"List {kind} rules", scope=READ, query=PageQuery, responses={200: listed}, tags=tags)
+    @operation(f"List {kind} rules by order_key", scope=READ, tags=tags, query=PageQuery,
+               responses={200: listed},
+               description="Not paginated, as PostHog's." if kind == "grouping" else None)
     async def list_rules(request: web.Request, inp: Input[None, PageQuery, None]) -> web.Response:
-        project_id = inp.project_id
         ctx = context(request)
-        if kind == "grouping":  # PostHog does not paginate grouping rules
-            found, _ = await rules.page(ctx.db, kind, project_id, limit=None)
-            issues = await rules.grouping_issues(ctx.db, project_id, found)
+        if kind == "grouping":
+            found, _ = await rules.page(ctx.db, kind, inp.project_id, limit=None)
+            issues = await rules.grouping_issues(ctx.db, inp.project_id, found)
             return json_response({"results": [rule_json(r, issues.get(r.id)) for r in found]})
         limit, offset = inp.query.page()
-        found, count = await rules.page(ctx.db, kind, project_id, limit=limit, offset=offset)
+        found, count = await rules.page(ctx.db, kind, inp.project_id, limit=limit, offset=offset)
         results = [rule_json(r) for r in found]
         return json_response(paginated(request, ctx.base_url(request), results, count, limit, offset))
 
-    @operation(f"Create a {kind} rule", scope=WRITE, body=RuleBody, responses={201: RuleOut}, errors=_ERRORS,
-               tags=tags)
-    async def create(request: web.Request, inp: Input[None, None, RuleBody]) -> web.Response:
+    @operation(f"Create a {kind} rule (order_key 0, enabled)", scope=WRITE, tags=tags, body=body_model,
+               responses={201: item}, errors=errors)
+    async def create(request: web.Request, inp: Input[None, None, BaseModel]) -> web.Response:
         rule = await rules.create(context(request).db, kind, inp.project_id, sent(inp.body))
         return json_response(rule_json(rule), 201)
 
-    @operation(f"Retrieve a {kind} rule", scope=READ, path=IdPath, responses={200: RuleOut}, tags=tags)
+    @operation(f"Retrieve a {kind} rule", scope=READ, tags=tags, path=IdPath, responses={200: item})
     async def retrieve(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
-        project_id = inp.project_id
         db = context(request).db
-        rule = await rules.find(db, kind, project_id, inp.path.id)
-        issue = (await rules.grouping_issues(db, project_id, [rule])).get(rule.id) if kind == "grouping" else None
+        rule = await rules.find(db, kind, inp.project_id, inp.path.id)
+        issue = (await rules.grouping_issues(db, inp.project_id, [rule])).get(rule.id) if kind == "grouping" else None
         return json_response(rule_json(rule, issue))
 
-    @operation(f"Change a {kind} rule", scope=WRITE, path=IdPath, body=RuleBody, responses={204: None},
-               errors=_ERRORS, tags=tags)
-    async def update(request: web.Request, inp: Input[IdPath, None, RuleBody]) -> web.Response:
+    @operation(f"Change a {kind} rule (the fields sent; enables it again)", scope=WRITE, tags=tags, path=IdPath,
+               body=body_model, responses={204: None}, errors=errors)
+    async def update(request: web.Request, inp: Input[IdPath, None, BaseModel]) -> web.Response:
         await rules.update(context(request).db, kind, inp.project_id, inp.path.id, sent(inp.body))
         return web.Response(status=204)
 
-    @operation(f"Delete a {kind} rule", scope=WRITE, path=IdPath, responses={204: None}, tags=tags)
+    @operation(f"Delete a {kind} rule", scope=WRITE, tags=tags, path=IdPath, responses={204: None})
     async def destroy(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
         await rules.delete(context(request).db, kind, inp.project_id, inp.path.id)
         return web.Response(status=204)
 
-    @operation(f"Reorder the {kind} rules", scope=WRITE, body=Reorder, responses={204: None}, errors=_ERRORS,
-               tags=tags)
-    async def reorder(request: web.Request, inp: Input[None, None, Reorder]) -> web.Response:
+    @operation(f"Reorder {kind} rules", scope=WRITE, tags=tags, body=ReorderBody, responses={204: None},
+               errors={400: ("required", "invalid", "max_length")})
+    async def reorder(request: web.Request, inp: Input[None, None, ReorderBody]) -> web.Response:
         await rules.reorder(context(request).db, kind, inp.project_id, sent(inp.body))
         return web.Response(status=204)
 
