@@ -80,8 +80,9 @@ def _models(ops: list[Operation]) -> list[tuple[type[BaseModel], str]]:
             if model is not None:
                 found[(model, "validation")] = None
         for value in op.responses.values():
-            if isinstance(value, type) and issubclass(value, BaseModel):
-                found[(value, "serialization")] = None
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    found[(item, "serialization")] = None
     return list(found)
 
 
@@ -143,8 +144,13 @@ def _responses(op: Operation, names: dict) -> dict:
     for status, value in sorted(op.responses.items()):
         response: dict[str, Any] = {"description": _REASONS.get(status, "OK")}
         if isinstance(value, (Media, list)):
+            # A list: several media types (a model in it is its JSON).
             media = value if isinstance(value, list) else [value]
-            response["content"] = {m.media_type: {"schema": m.schema} for m in media}
+            response["content"] = {
+                m.media_type if isinstance(m, Media) else "application/json":
+                {"schema": m.schema if isinstance(m, Media) else names[(m, "serialization")]}
+                for m in media
+            }
         elif value is not None:
             response["content"] = {"application/json": {"schema": names[(value, "serialization")]}}
         out[str(status)] = response
