@@ -15,87 +15,31 @@ from typing import Any
 
 from aiohttp import web
 from multidict import MultiDict
-from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
 from ..errortracking import events as domain
 from .auth import QUERY_READ
 from .context import context
-from .errors import ValidationError
-from .models import described
+from .event_models import Event, EventPath, EventQuery, EventsPage, EventsQuery
 from .operation import Input, Media, operation
 from .parse import json_response
 from .serializers import event_json, select_row
 
-FORMATS = ("json", "csv")
-_TEXT = {"type": "string"}
-_TIME = {"type": "string", "format": "date-time"}
-_EXPRESSIONS = {"type": "array", "items": {"type": "string"}}
-
-
-class EventQuery(BaseModel):
-    """Checked by ``symbols.errortracking.events`` (PostHog's events API parameters)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    format: described({"enum": list(FORMATS)}) = None
-    after: described(_TIME, "Default: a day ago.") = None
-    before: described(_TIME, "Default: now.") = None
-    after_uuid: described({"type": "string", "format": "uuid"}, "Cursor (with after, orderBy ascending).") = None
-    before_uuid: described({"type": "string", "format": "uuid"}, "Cursor (with before).") = None
-    orderBy: described(_TEXT, 'A JSON list, e.g. ["-timestamp"].') = None
-    event: described(_TEXT) = None
-    distinct_id: described(_TEXT) = None
-    person_id: described({"type": "string", "format": "uuid"}) = None
-    properties: described(_TEXT, "A JSON list of property filters.") = None
-    select: described(_EXPRESSIONS, "HogQL columns (then `columns` and rows).") = None
-    where: described(_EXPRESSIONS, "HogQL conditions.") = None
-    include_person: described(_TEXT, "1/true: add each event's person.") = None
-    limit: described({"type": "integer", "minimum": 0}) = None
-    offset: described({"type": "integer", "minimum": 0}) = None
-
-
-class EventPage(BaseModel):
-    next: str | None = Field(json_schema_extra={"format": "uri"})
-    columns: list[str] | None = Field(None, description="With select.")
-    results: list[Any] = Field(description="Events (PostHog's event object), or rows with select.")
-
-
-class Event(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    event: str
-    distinct_id: str
-    properties: dict[str, Any]
-    timestamp: str
-
-
-class RetrieveQuery(BaseModel):
-    include_person: described(_TEXT, "1/true: add the event's person.") = None
-
-
-class EventPath(BaseModel):
-    id: described({"type": "string"}, "The event's uuid.")
-
-
-_ERRORS = {400: ("invalid_hogql", "invalid", "invalid_input")}
+_CSV = Media("text/csv", {"type": "string", "description": "A header of sorted dotted keys, "
+                                                          "then one row per event."})
 
 
 @operation(
-    "List events", scope=QUERY_READ, query=EventQuery, errors=_ERRORS,
-    responses={200: [Media("application/json", EventPage), Media("text/csv", {"type": "string"})]},
+    "List events", scope=QUERY_READ, query=EventsQuery, responses={200: [EventsPage, _CSV]},
+    errors={400: ("invalid_hogql",)}, tags=("events",),
+    description="PostHog's events list. `format=csv` answers text/csv (the same results, "
+    "flattened). Paging: follow `next`, which never skips or repeats an event.",
 )
-async def list_events(request: web.Request, inp: Input[None, EventQuery, None]) -> web.Response:
-    project_id = inp.project_id
-    fmt = request.query.get("format") or "json"
-    if fmt not in FORMATS:
-        raise ValidationError("invalid_input", "format must be json or csv.", "format")
+async def list_events(request: web.Request, inp: Input[None, EventsQuery, None]) -> web.Response:
     ctx = context(request)
-    query = request.query
+    fmt = inp.query.format
     parsed = domain.parse_request(
-        project_id, query, csv=fmt == "csv",
-        select=query.getall("select", []), where=query.getall("where", []),
+        inp.project_id, request.query, csv=fmt == "csv", select=inp.query.select, where=inp.query.where,
     )
     page = await domain.list_page(ctx.db, parsed)
     if parsed.select:
@@ -115,13 +59,13 @@ async def list_events(request: web.Request, inp: Input[None, EventQuery, None]) 
 
 
 @operation(
-    "Retrieve an event", scope=QUERY_READ, path=EventPath, query=RetrieveQuery, responses={200: Event},
-    errors=_ERRORS,
+    "Retrieve an event", scope=QUERY_READ, path=EventPath, query=EventQuery, responses={200: Event},
+    tags=("events",), description="400 `Invalid UUID` for an id that is not one, 404 when the "
+    "project has no such event.",
 )
-async def retrieve(request: web.Request, inp: Input[EventPath, RetrieveQuery, None]) -> web.Response:
-    project_id = inp.project_id
-    row, person = await domain.get_one(context(request).db, project_id, request.match_info["id"])
-    include = (request.query.get("include_person") or "").lower() in ("1", "true", "yes")
+async def retrieve(request: web.Request, inp: Input[EventPath, EventQuery, None]) -> web.Response:
+    row, person = await domain.get_one(context(request).db, inp.project_id, inp.path.id)
+    include = (inp.query.include_person or "").lower() in ("1", "true", "yes")
     return json_response(event_json(row, person, include))
 
 

@@ -155,8 +155,13 @@ def _responses(op: Operation, names: dict) -> dict:
     for status, value in sorted(op.responses.items()):
         response: dict[str, Any] = {"description": _REASONS.get(status, "OK")}
         if isinstance(value, (Media, list)):
+            # A list: several media types (a model in it is its JSON).
             media = value if isinstance(value, list) else [value]
-            response["content"] = {m.media_type: {"schema": _schema(m.schema, names)} for m in media}
+            response["content"] = {
+                m.media_type if isinstance(m, Media) else "application/json":
+                {"schema": _schema(m.schema, names) if isinstance(m, Media) else names[(m, "serialization")]}
+                for m in media
+            }
         elif value is not None:
             response["content"] = {"application/json": {"schema": names[(value, "serialization")]}}
         out[str(status)] = response

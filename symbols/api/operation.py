@@ -81,7 +81,7 @@ class Operation:
     form: type[BaseModel] | None = None
     # Other bodies the handler reads itself (capture's); documented, not validated here.
     request_media: tuple[Media, ...] = ()
-    # status -> a model, a Media, or None (no body).
+    # status -> a model, a Media, a list of them (several media types), or None (no body).
     responses: dict[int, Any] = field(default_factory=dict)
     # error codes the handler or the domain raise, beyond the models' and the generic ones.
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)
