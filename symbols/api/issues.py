@@ -161,7 +161,7 @@ def forbid_destroy(allow: str, resource: str):
     return destroy
 
 
-@operation("List issues", scope=READ, query=IssueQuery, responses={200: IssuePage})
+@operation("List issues", scope=READ, query=IssueQuery, responses={200: IssuePage}, errors={400: _BODY_CODES})
 async def list_issues(request: web.Request, inp: Input[None, IssueQuery, None]) -> web.Response:
     ctx = context(request)
     query = inp.query
