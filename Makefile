@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test bench lint
+.PHONY: install run test bench lint fuzz
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ test:
 bench:
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.capture
+	$(BIN)/python -m bench.rules
+
+# Schemathesis against a live service, 200 examples per operation, SQLite then PostgreSQL.
+fuzz:
+	$(BIN)/python -m tests.api.fuzz --max-examples $${FUZZ_EXAMPLES:-200}
 
 lint:
 	$(BIN)/ruff check symbols tests bench

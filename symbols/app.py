@@ -28,9 +28,12 @@ from .api.spool import UPLOAD_PREFIX
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
+from .errortracking.external_references import ExternalIssues
 from .errortracking.ingest import Ingest
+from .errortracking.integrations import SecretBox
 from .errortracking.pipeline import Pipeline
-from .errortracking.ruleset import NoRuleSource
+from .errortracking.providers import ProviderHttp
+from .errortracking.rule_cache import RuleCache
 from .errortracking.stream import EventStream, open_stream
 from .files import remove_orphans
 from .metrics import Metrics
@@ -43,6 +46,7 @@ from .workers import Deps
 from .workers.embedded import embedded_worker as embedded
 from .workers.ops import start_ops_server
 from .workers.pipeline import PipelineConsumer, consumer_from_settings
+from .workers.retention import retention_running
 from .workers.worker import worker_from_settings
 
 log = logging.getLogger("symbols.worker")
@@ -90,8 +94,7 @@ def _open_stream(settings: Settings, db: Database) -> EventStream:
 def _consumer(
     settings: Settings, db: Database, stream: EventStream, resolver: Resolver, metrics: Metrics, **kwargs
 ) -> PipelineConsumer:
-    # The rule hooks match nothing until the rules are plugged in here.
-    pipeline = Pipeline(db, stream, resolver, NoRuleSource())
+    pipeline = Pipeline(db, stream, resolver, RuleCache(db))
     return consumer_from_settings(settings, pipeline, stream, metrics=metrics, **kwargs)
 
 
@@ -113,21 +116,24 @@ def create_app(
     resolver = _resolver(settings, db, store, builder, metrics)
     if stream is None:
         stream = _open_stream(settings, db)
+    provider_http = ProviderHttp(settings.integration_hosts)
+    secret = load_signing_key(settings)
     ctx = AppContext(
         settings=settings,
         db=db,
         store=store,
-        signer=Signer(load_signing_key(settings)),
+        signer=Signer(secret),
         metrics=metrics,
         resolver=resolver,
         tmp_dir=tmp_dir,
         ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
+        external_issues=ExternalIssues(db, SecretBox(secret), provider_http),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
     setup_routes(app)
     setup_web(app, settings=settings, db=db, store=store, resolver=ctx.resolver, signer=ctx.signer,
-              secret=load_signing_key(settings))
+              secret=secret)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
@@ -135,6 +141,7 @@ def create_app(
         await _remove_orphans(store, tmp_dir)
         yield
         builder.close()
+        await provider_http.close()
         if owns_stream:
             await stream.close()
         if owns_store:
@@ -147,6 +154,12 @@ def create_app(
         # Started after the database is migrated, stopped before it is closed.
         consumer = _consumer(settings, db, stream, resolver, metrics) if settings.pipeline else None
         app.cleanup_ctx.append(embedded(settings, Deps(db, store, builder, resolver), metrics, consumer))
+
+        async def retention(_app: web.Application) -> AsyncIterator[None]:
+            async with retention_running(db, settings.event_retention_days):
+                yield
+
+        app.cleanup_ctx.append(retention)
     return app
 
 
@@ -185,7 +198,8 @@ async def run_worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, partial(_stop, worker, consumer))
-        await asyncio.gather(*loops)
+        async with retention_running(db, None if burst else settings.event_retention_days):
+            await asyncio.gather(*loops)
         return dict(worker.stats) | (dict(consumer.stats) if consumer else {})
     finally:
         if ops is not None:

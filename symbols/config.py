@@ -7,7 +7,7 @@ is called once (by the command line) and the object is passed down.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,7 +18,20 @@ class ConfigError(ValueError):
     """A setting has a value that cannot be used."""
 
 
-def _bool(name: str, raw: str) -> bool:
+Parser = Callable[[str, str], object]  # (variable name, raw value) -> value or ConfigError
+
+
+def text(name: str, raw: str) -> str:
+    if "\0" in raw:
+        raise ConfigError(f"{name} must not contain a NUL character")
+    return raw
+
+
+def path(name: str, raw: str) -> Path:
+    return Path(text(name, raw))
+
+
+def boolean(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in ("1", "true", "yes", "on"):
         return True
@@ -27,24 +40,81 @@ def _bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-def _int(name: str, raw: str, *, minimum: int = 0) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+def integer(minimum: int = 0, maximum: int | None = None) -> Parser:
+    def parse(name: str, raw: str) -> int:
+        # Plain ASCII decimals only: int() would also take '²'-like digits and '1_000'.
+        digits = raw.strip()
+        if not (digits.removeprefix("-").isascii() and digits.removeprefix("-").isdigit()):
+            raise ConfigError(f"{name} must be an integer, got {raw!r}")
+        value = int(digits)
+        if value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"{name} must be at most {maximum}, got {value}")
+        return value
+
+    return parse
 
 
-def _float(name: str, raw: str, *, minimum: float = 0.0) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not value >= minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+def number(minimum: float = 0.0) -> Parser:
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if not minimum <= value < float("inf"):
+            raise ConfigError(f"{name} must be a finite number of at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def choice(*allowed: str) -> Parser:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip()
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def upper_choice(*allowed: str) -> Parser:
+    inner = choice(*allowed)
+    return lambda name, raw: inner(name, raw.upper())
+
+
+def prefixed(*prefixes: str) -> Parser:
+    """A URL with one of ``prefixes`` (its scheme) and something after it."""
+
+    def parse(name: str, raw: str) -> str:
+        value = text(name, raw.strip())
+        if not any(value.startswith(p) and len(value) > len(p) for p in prefixes):
+            raise ConfigError(f"{name} must start with {' or '.join(prefixes)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+addressing_style = choice("path", "virtual", "auto")
+
+
+def base_url(name: str, raw: str) -> str:
+    return str(prefixed("http://", "https://")(name, raw)).rstrip("/")
+
+
+def host_list(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated ``host`` or ``host:port`` names (no scheme, path or spaces inside)."""
+    hosts = tuple(h.strip().lower() for h in text(name, raw).split(",") if h.strip())
+    for host in hosts:
+        if not host.isascii() or any(c in host for c in "/@ ?#"):
+            raise ConfigError(f"{name} must list host or host:port names, got {host!r}")
+    return hosts
+
+
+def bare_host_list(name: str, raw: str) -> tuple[str, ...]:
+    """``host_list`` with IPv6 brackets dropped, as hosts are compared to Host headers."""
+    return tuple(h.strip("[]") for h in host_list(name, raw))
 
 
 def normalize_database_url(url: str) -> str:
@@ -128,6 +198,11 @@ class Settings:
     pipeline_lease_seconds: float = 60.0
     # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
     capture_token_cache_seconds: float = 30.0
+    # Events older than this many days are deleted by the workers (None: kept forever).
+    event_retention_days: int | None = None
+    # Hosts (host or host:port) the service may call for integrations besides each
+    # provider's public API (a self-hosted GitLab or Jira); http:// is allowed for these.
+    integration_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -137,11 +212,7 @@ class Settings:
             object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
         if not self.storage_url:
             object.__setattr__(self, "storage_url", (self.data_dir / "blobs").as_posix())
-        if self.s3_addressing_style not in ("path", "virtual", "auto"):
-            raise ConfigError(
-                "SYMBOLS_S3_ADDRESSING_STYLE must be path, virtual or auto, "
-                f"got {self.s3_addressing_style!r}"
-            )
+        addressing_style("SYMBOLS_S3_ADDRESSING_STYLE", self.s3_addressing_style)
 
     def host_allowed(self, host: str | None) -> bool:
         """Whether links may be built from a request whose Host header names ``host``."""
@@ -160,88 +231,65 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-
-        def get(name: str) -> str | None:
-            value = env.get(name)
-            return value if value not in (None, "") else None
-
-        kwargs: dict[str, object] = {}
-        if (v := get("SYMBOLS_BIND_HOST")) is not None:
-            kwargs["host"] = v
-        if (v := get("SYMBOLS_PORT")) is not None:
-            kwargs["port"] = _int("SYMBOLS_PORT", v, minimum=0)
-        if (v := get("SYMBOLS_READ_TIMEOUT_SECONDS")) is not None:
-            kwargs["read_timeout_seconds"] = _float("SYMBOLS_READ_TIMEOUT_SECONDS", v, minimum=0.1)
-        if (v := get("SYMBOLS_MAX_CONNECTIONS")) is not None:
-            kwargs["max_connections"] = _int("SYMBOLS_MAX_CONNECTIONS", v, minimum=1)
-        if (v := get("SYMBOLS_DATA_DIR")) is not None:
-            kwargs["data_dir"] = Path(v)
-        if (v := get("SYMBOLS_DATABASE_URL")) is not None:
-            kwargs["database_url"] = v
-        if (v := get("SYMBOLS_STORAGE_URL")) is not None:
-            kwargs["storage_url"] = v
-        if (v := get("SYMBOLS_S3_ENDPOINT_URL")) is not None:
-            kwargs["s3_endpoint_url"] = v
-        if (v := get("SYMBOLS_S3_REGION")) is not None:
-            kwargs["s3_region"] = v
-        if (v := get("SYMBOLS_S3_ADDRESSING_STYLE")) is not None:
-            kwargs["s3_addressing_style"] = v
-        if (v := get("SYMBOLS_UPLOAD_PROXY")) is not None:
-            kwargs["upload_proxy"] = _bool("SYMBOLS_UPLOAD_PROXY", v)
-        if (v := get("SYMBOLS_PUBLIC_URL")) is not None:
-            kwargs["public_url"] = v.rstrip("/")
-        if (v := get("SYMBOLS_ALLOWED_HOSTS")) is not None:
-            kwargs["allowed_hosts"] = tuple(h.strip().strip("[]").lower() for h in v.split(",") if h.strip())
-        if (v := get("SYMBOLS_SECRET_KEY")) is not None:
-            kwargs["secret_key"] = v
-        if (v := get("SYMBOLS_MAX_UPLOAD_BYTES")) is not None:
-            kwargs["max_upload_bytes"] = _int("SYMBOLS_MAX_UPLOAD_BYTES", v, minimum=1)
-        if (v := get("SYMBOLS_PRESIGN_EXPIRY_SECONDS")) is not None:
-            kwargs["presign_expiry_seconds"] = _int(
-                "SYMBOLS_PRESIGN_EXPIRY_SECONDS", v, minimum=1
-            )
-        if (v := get("SYMBOLS_BLOB_THREADS")) is not None:
-            kwargs["blob_threads"] = _int("SYMBOLS_BLOB_THREADS", v, minimum=1)
-        if (v := get("SYMBOLS_CACHE_BYTES")) is not None:
-            kwargs["cache_bytes"] = _int("SYMBOLS_CACHE_BYTES", v, minimum=0)
-        if (v := get("SYMBOLS_LOG_LEVEL")) is not None:
-            kwargs["log_level"] = v.upper()
-        if (v := get("SYMBOLS_EMBEDDED_WORKER")) is not None:
-            kwargs["embedded_worker"] = _bool("SYMBOLS_EMBEDDED_WORKER", v)
-        if (v := get("SYMBOLS_BOOTSTRAP")) is not None:
-            kwargs["bootstrap"] = _bool("SYMBOLS_BOOTSTRAP", v)
-        if (v := get("SYMBOLS_WORKER_CONCURRENCY")) is not None:
-            kwargs["worker_concurrency"] = _int("SYMBOLS_WORKER_CONCURRENCY", v, minimum=1)
-        for name, field in (
-            ("SYMBOLS_JOB_LEASE_SECONDS", "job_lease_seconds"),
-            ("SYMBOLS_JOB_POLL_SECONDS", "job_poll_seconds"),
-            ("SYMBOLS_JOB_RETRY_BASE_SECONDS", "job_retry_base_seconds"),
-            ("SYMBOLS_JOB_RETRY_MAX_SECONDS", "job_retry_max_seconds"),
-            ("SYMBOLS_JOB_TIMEOUT_SECONDS", "job_timeout_seconds"),
-            ("SYMBOLS_INDEX_TIMEOUT_SECONDS", "index_timeout_seconds"),
-        ):
-            if (v := get(name)) is not None:
-                kwargs[field] = _float(name, v, minimum=0.01 if field == "job_lease_seconds" else 0.0)
-        if (v := get("SYMBOLS_INDEX_PROCESSES")) is not None:
-            kwargs["index_processes"] = _int("SYMBOLS_INDEX_PROCESSES", v, minimum=0)
-        if (v := get("SYMBOLS_INDEX_MEMORY_BYTES")) is not None:
-            kwargs["index_memory_bytes"] = _int("SYMBOLS_INDEX_MEMORY_BYTES", v, minimum=0)
-        if (v := get("SYMBOLS_WORKER_METRICS_PORT")) is not None:
-            port = _int("SYMBOLS_WORKER_METRICS_PORT", v, minimum=1)
-            if port > 65535:
-                raise ConfigError(f"SYMBOLS_WORKER_METRICS_PORT must be a port (1-65535), got {port}")
-            kwargs["worker_metrics_port"] = port
-        if (v := get("SYMBOLS_STREAM_URL")) is not None:
-            kwargs["stream_url"] = v
-        if (v := get("SYMBOLS_PIPELINE")) is not None:
-            kwargs["pipeline"] = _bool("SYMBOLS_PIPELINE", v)
-        if (v := get("SYMBOLS_PIPELINE_BATCH")) is not None:
-            kwargs["pipeline_batch"] = _int("SYMBOLS_PIPELINE_BATCH", v, minimum=1)
-        if (v := get("SYMBOLS_PIPELINE_LEASE_SECONDS")) is not None:
-            kwargs["pipeline_lease_seconds"] = _float("SYMBOLS_PIPELINE_LEASE_SECONDS", v, minimum=1.0)
-        if (v := get("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS")) is not None:
-            kwargs["capture_token_cache_seconds"] = _float("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", v)
+        kwargs = {
+            var.field: var.parse(var.name, raw)
+            for var in SETTINGS_FROM_ENV
+            if (raw := env.get(var.name)) not in (None, "")
+        }
         return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    field: str
+    parse: Parser
+
+
+# Every variable the service reads: name -> Settings field, parser. The defaults are the
+# fields' own; each variable is described in docs/operations.md. An unset or empty
+# variable keeps the default.
+SETTINGS_FROM_ENV = (
+    EnvVar("SYMBOLS_BIND_HOST", "host", text),
+    EnvVar("SYMBOLS_PORT", "port", integer(0, 65535)),
+    EnvVar("SYMBOLS_READ_TIMEOUT_SECONDS", "read_timeout_seconds", number(0.1)),
+    EnvVar("SYMBOLS_MAX_CONNECTIONS", "max_connections", integer(1)),
+    EnvVar("SYMBOLS_DATA_DIR", "data_dir", path),
+    EnvVar("SYMBOLS_DATABASE_URL", "database_url", text),  # its scheme is checked by db
+    EnvVar("SYMBOLS_STORAGE_URL", "storage_url", text),
+    EnvVar("SYMBOLS_S3_ENDPOINT_URL", "s3_endpoint_url", prefixed("http://", "https://")),
+    EnvVar("SYMBOLS_S3_REGION", "s3_region", text),
+    EnvVar("SYMBOLS_S3_ADDRESSING_STYLE", "s3_addressing_style", addressing_style),
+    EnvVar("SYMBOLS_UPLOAD_PROXY", "upload_proxy", boolean),
+    EnvVar("SYMBOLS_PUBLIC_URL", "public_url", base_url),
+    EnvVar("SYMBOLS_ALLOWED_HOSTS", "allowed_hosts", bare_host_list),
+    EnvVar("SYMBOLS_SECRET_KEY", "secret_key", text),
+    EnvVar("SYMBOLS_MAX_UPLOAD_BYTES", "max_upload_bytes", integer(1)),
+    EnvVar("SYMBOLS_PRESIGN_EXPIRY_SECONDS", "presign_expiry_seconds", integer(1)),
+    EnvVar("SYMBOLS_BLOB_THREADS", "blob_threads", integer(1)),
+    EnvVar("SYMBOLS_CACHE_BYTES", "cache_bytes", integer(0)),
+    EnvVar("SYMBOLS_LOG_LEVEL", "log_level",
+           upper_choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    EnvVar("SYMBOLS_EMBEDDED_WORKER", "embedded_worker", boolean),
+    EnvVar("SYMBOLS_BOOTSTRAP", "bootstrap", boolean),
+    EnvVar("SYMBOLS_WORKER_CONCURRENCY", "worker_concurrency", integer(1)),
+    EnvVar("SYMBOLS_JOB_LEASE_SECONDS", "job_lease_seconds", number(0.01)),
+    EnvVar("SYMBOLS_JOB_POLL_SECONDS", "job_poll_seconds", number()),
+    EnvVar("SYMBOLS_JOB_RETRY_BASE_SECONDS", "job_retry_base_seconds", number()),
+    EnvVar("SYMBOLS_JOB_RETRY_MAX_SECONDS", "job_retry_max_seconds", number()),
+    EnvVar("SYMBOLS_INDEX_PROCESSES", "index_processes", integer(0)),
+    EnvVar("SYMBOLS_WORKER_METRICS_PORT", "worker_metrics_port", integer(1, 65535)),
+    EnvVar("SYMBOLS_STREAM_URL", "stream_url", prefixed("redis://", "rediss://", "unix://")),
+    EnvVar("SYMBOLS_PIPELINE", "pipeline", boolean),
+    EnvVar("SYMBOLS_PIPELINE_BATCH", "pipeline_batch", integer(1)),
+    EnvVar("SYMBOLS_PIPELINE_LEASE_SECONDS", "pipeline_lease_seconds", number(1.0)),
+    EnvVar("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", "capture_token_cache_seconds", number()),
+    EnvVar("SYMBOLS_EVENT_RETENTION_DAYS", "event_retention_days", integer(1)),
+    EnvVar("SYMBOLS_JOB_TIMEOUT_SECONDS", "job_timeout_seconds", number()),
+    EnvVar("SYMBOLS_INDEX_TIMEOUT_SECONDS", "index_timeout_seconds", number()),
+    EnvVar("SYMBOLS_INDEX_MEMORY_BYTES", "index_memory_bytes", integer(0)),
+    EnvVar("SYMBOLS_INTEGRATION_HOSTS", "integration_hosts", host_list),
+)
 
 
 DEFAULT_CLIENT_HOST = "http://127.0.0.1:8000"

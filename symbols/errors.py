@@ -34,4 +34,23 @@ class Missing(DomainError):
         super().__init__("not_found", detail)
 
 
-__all__ = ["DomainError", "InvalidInput", "Missing", "StateConflict", "TooLarge"]
+class UpstreamRefused(DomainError):
+    """A provider (GitHub, GitLab, Linear, Jira) refused the request: its 4xx, with its reason."""
+
+
+class UpstreamBusy(DomainError):
+    """A provider rate-limited the request; ``retry_after`` seconds, when it said."""
+
+    def __init__(self, code: str, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(code, detail)
+        self.retry_after = retry_after
+
+
+class UpstreamFailed(DomainError):
+    """A provider could not be reached or answered with an error of its own (5xx, garbage)."""
+
+
+__all__ = [
+    "DomainError", "InvalidInput", "Missing", "StateConflict", "TooLarge", "UpstreamBusy", "UpstreamFailed",
+    "UpstreamRefused",
+]

@@ -43,7 +43,8 @@ class Signer:
 
     def verify(self, token: str) -> dict:
         """The payload of a valid, unexpired token; InvalidToken otherwise."""
-        if not isinstance(token, str) or len(token) > _MAX_TOKEN or token.count(".") != 1:
+        # compare_digest refuses non-ASCII text, so such a token is malformed, not a crash.
+        if not isinstance(token, str) or len(token) > _MAX_TOKEN or not token.isascii() or token.count(".") != 1:
             raise InvalidToken("malformed token")
         body, mac = token.split(".")
         if not hmac.compare_digest(mac, self._mac(body)):

@@ -37,16 +37,24 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+def create_pg_database() -> str:
+    """The URL of a new, empty PostgreSQL database with a random name."""
+    name = f"symbols_test_{uuid.uuid4().hex[:12]}"
+    run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 def pg_url():
     """URL of a fresh, migrated PostgreSQL database for this session; skips without a server."""
-    name = f"symbols_test_{uuid.uuid4().hex[:12]}"
     try:
-        run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))
+        url = create_pg_database()
     except (TimeoutError, OSError, ImportError) as exc:
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); PostgreSQL cases skipped")
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
 
     async def _migrate() -> None:
         db = open_database(url)
@@ -55,7 +63,7 @@ def pg_url():
 
     run_sync(_migrate())
     yield url
-    run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..db.access import (
+    SCOPE_QUERY_READ,
     SCOPE_READ,
     SCOPE_WRITE,
     ApiKey,
@@ -23,6 +24,7 @@ from .errors import NotAuthenticated, NotFound, PermissionDenied
 
 READ = SCOPE_READ
 WRITE = SCOPE_WRITE
+QUERY_READ = SCOPE_QUERY_READ
 _MAX_KEY_LENGTH = 256
 
 

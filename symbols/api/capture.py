@@ -18,15 +18,18 @@ OPTIONS; the requested headers mirrored), as PostHog's capture does.
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 from urllib.parse import urlencode
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from ..db import DatabaseUnavailable
 from ..errortracking.capture import CaptureBatch, CaptureError, decode_capture
 from ..errortracking.stream import StreamUnavailable
 from .context import context
 from .errors import ApiError, ServiceUnavailable, from_capture
+from .operation import Input, Media, operation
 from .parse import json_response
 
 PATHS = ("/i/v0/e/", "/e/", "/batch/", "/capture/", "/track/")
@@ -70,7 +73,74 @@ async def _decode(request: web.Request, body: bytes, content_type: str | None) -
     return await asyncio.to_thread(decode_capture, body, content_type, query, request.path)
 
 
-async def capture(request: web.Request) -> web.Response:
+class CaptureQuery(BaseModel):
+    compression: str | None = Field(None, description="gzip-js, lz64 or base64 (as posthog-js sends).")
+    beacon: str | None = Field(None, description="1: answer 204 (navigator.sendBeacon).")
+    ver: str | None = Field(None, description="The SDK's version (ignored).")
+
+
+class CaptureGetQuery(CaptureQuery):
+    data: str | None = Field(None, description="The payload, as a form's data field carries it (required).")
+
+
+class Accepted(BaseModel):
+    status: Literal["Ok"]
+
+
+_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "examples": ["$exception"]},
+        "distinct_id": {"type": ["string", "integer"]},
+        "properties": {"type": "object", "description": "`$exception_list` and the rest."},
+        "uuid": {"type": "string", "format": "uuid"},
+        "timestamp": {"type": "string"},
+        "api_key": {"type": "string", "description": "The project token (or `token`, or in properties)."},
+    },
+    "required": ["event"],
+}
+_BATCH = {
+    "anyOf": [
+        _EVENT,
+        {"type": "array", "items": _EVENT},
+        {
+            "type": "object",
+            "properties": {"api_key": {"type": "string"}, "batch": {"type": "array", "items": _EVENT}},
+            "required": ["batch"],
+        },
+    ],
+    "description": "An event, a list, or `{api_key, batch}`; the project's token authenticates it.",
+}
+_BODIES = [
+    Media("application/json", _BATCH),
+    Media(_FORM, {"type": "object", "properties": {"data": {"type": "string"}, "compression": {"type": "string"}}}),
+    Media("text/plain", {"type": "string", "description": "JSON, or base64/lz64/gzip per ?compression="}),
+]
+_CAPTURE = {
+    "scope": None, "tags": ("capture",), "responses": {200: Accepted, 204: None},
+    "errors": {
+        400: ("invalid_payload", "empty_batch", "empty_distinct_id", "invalid_uuid", "missing_distinct_id",
+              "missing_event_name"),
+        401: ("invalid_token", "no_token", "multiple_tokens"),
+        413: ("payload_too_large", "event_too_big"),
+        503: ("stream_unavailable",),
+    },
+    "description": "PostHog's capture: the body's project token (`api_key`/`token`) authenticates it, no API "
+    "key. 200 once the events are durable; CORS for browsers (the Origin is echoed, preflights answered).",
+}
+
+
+@operation("Capture events (PostHog SDKs)", query=CaptureQuery, request_media=_BODIES, **_CAPTURE)
+async def capture(request: web.Request, inp: Input[None, CaptureQuery, None]) -> web.Response:
+    return await _capture(request)
+
+
+@operation("Capture events sent in ?data= (GET)", query=CaptureGetQuery, **_CAPTURE)
+async def capture_get(request: web.Request, inp: Input[None, CaptureGetQuery, None]) -> web.Response:
+    return await _capture(request)
+
+
+async def _capture(request: web.Request) -> web.Response:
     ctx = context(request)
     size, events, event_outcome = 0, 0, "refused"
     try:
@@ -117,5 +187,5 @@ def add_routes(router: web.UrlDispatcher) -> None:
     for path in PATHS:
         for variant in (path, path.rstrip("/")):
             router.add_route("POST", variant, capture)
-            router.add_route("GET", variant, capture)
+            router.add_route("GET", variant, capture_get)
             router.add_route("OPTIONS", variant, preflight)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ..config import Settings
 from ..db import Database
+from ..errortracking.external_references import ExternalIssues
 from ..errortracking.ingest import Ingest
 from ..metrics import Metrics
 from ..resolve import Resolver
@@ -28,6 +29,7 @@ class AppContext:
     resolver: Resolver
     tmp_dir: Path
     ingest: Ingest
+    external_issues: ExternalIssues
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""

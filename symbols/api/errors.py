@@ -7,7 +7,7 @@ aiohttp's own HTTP errors, blob store and database outages) into the body
 
 from __future__ import annotations
 
-from ..errors import DomainError, Missing, StateConflict, TooLarge
+from ..errors import DomainError, Missing, StateConflict, TooLarge, UpstreamBusy, UpstreamFailed
 
 
 class ApiError(Exception):
@@ -22,6 +22,9 @@ class ApiError(Exception):
 
     def body(self) -> dict:
         return {"type": self.type, "code": self.code, "detail": self.detail, "attr": self.attr}
+
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class ValidationError(ApiError):
@@ -57,6 +60,23 @@ class PayloadTooLarge(ApiError):
     type = "invalid_request"
 
 
+class TooManyRequests(ApiError):
+    status = 429
+    type = "throttled_error"
+
+    def __init__(self, code: str, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(code, detail)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+
+class BadGateway(ApiError):
+    status = 502
+    type = "server_error"
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     type = "server_error"
@@ -76,6 +96,10 @@ def from_domain(exc: DomainError) -> ApiError:
         return NotFound(exc.detail)
     if isinstance(exc, TooLarge):
         return PayloadTooLarge(exc.code, exc.detail, exc.attr)
+    if isinstance(exc, UpstreamBusy):
+        return TooManyRequests(exc.code, exc.detail, exc.retry_after)
+    if isinstance(exc, UpstreamFailed):
+        return BadGateway(exc.code, exc.detail, exc.attr)
     if isinstance(exc, StateConflict):
         return Conflict(exc.code, exc.detail, exc.attr)
     return ValidationError(exc.code, exc.detail, exc.attr)

@@ -69,15 +69,20 @@ def _from_http(exc: web.HTTPException) -> web.Response:
     return response
 
 
+def _error(err: ApiError) -> web.Response:
+    response = json_response(err.body(), err.status)
+    response.headers.update(err.headers())
+    return response
+
+
 @web.middleware
 async def errors(request: web.Request, handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:
-        return json_response(exc.body(), exc.status)
+        return _error(exc)
     except DomainError as exc:
-        err = from_domain(exc)
-        return json_response(err.body(), err.status)
+        return _error(from_domain(exc))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

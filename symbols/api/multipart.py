@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .errors import ValidationError
 
@@ -22,7 +23,7 @@ async def fields_then_file(request: web.Request) -> tuple[dict[str, str], BodyPa
     for _ in range(MAX_FIELDS + 1):
         try:
             part = await reader.next()
-        except ValueError:
+        except (ValueError, HttpProcessingError):  # e.g. a part header aiohttp cannot parse
             raise ValidationError("parse_error", "Malformed multipart body.") from None
         if part is None:
             break

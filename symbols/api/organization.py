@@ -7,24 +7,56 @@ PostHog serves them per organization (``/api/organizations/{id}/members/`` and
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from aiohttp import web
+from pydantic import BaseModel
 
 from ..db.users import Role, User, count_people, list_roles, list_users
-from .auth import READ, authenticate
+from .auth import READ
 from .context import context
-from .errors import NotFound
-from .parse import json_response, page_params, paginated
+from .models import Page, PageQuery, Uuid
+from .operation import Input, operation
+from .parse import json_response, paginated
 
-ORGANIZATION = "@current"
+
+class OrganizationPath(BaseModel):
+    """This service has one organization, ``@current``; any other is a 404."""
+
+    organization_id: Literal["@current"]
 
 
-async def _list(request: web.Request, fetch, which: int, shape) -> web.Response:
+class MemberUser(BaseModel):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+
+
+class Member(BaseModel):
+    user: MemberUser
+    joined_at: datetime
+
+
+class RoleOut(BaseModel):
+    id: Uuid
+    name: str
+    created_at: datetime
+
+
+class MemberPage(Page[Member]):
+    pass
+
+
+class RolePage(Page[RoleOut]):
+    pass
+
+
+async def _list(request: web.Request, inp: Input, fetch, which: int, shape) -> web.Response:
     """A page of ``fetch``'s rows; ``which`` picks the users' or the roles' count."""
-    await authenticate(request, READ)
-    if request.match_info.get("organization_id") != ORGANIZATION:
-        raise NotFound()
     ctx = context(request)
-    limit, offset = page_params(request)
+    limit, offset = inp.query.page()
     async with ctx.db.connect() as conn:
         count = (await count_people(conn))[which]
         found = await fetch(conn, limit=limit, offset=offset)
@@ -44,9 +76,16 @@ def _role(role: Role) -> dict:
     return {"id": role.id, "name": role.name, "created_at": role.created_at}
 
 
-async def members(request: web.Request) -> web.Response:
-    return await _list(request, list_users, 0, _member)
+_DOC = "Any personal API key with error_tracking:read, whatever its projects."
 
 
-async def roles(request: web.Request) -> web.Response:
-    return await _list(request, list_roles, 1, _role)
+@operation("The organization's members", scope=READ, project=False, path=OrganizationPath, query=PageQuery,
+           responses={200: MemberPage}, description=_DOC)
+async def members(request: web.Request, inp: Input[OrganizationPath, PageQuery, None]) -> web.Response:
+    return await _list(request, inp, list_users, 0, _member)
+
+
+@operation("The organization's roles", scope=READ, project=False, path=OrganizationPath, query=PageQuery,
+           responses={200: RolePage}, description=_DOC)
+async def roles(request: web.Request, inp: Input[OrganizationPath, PageQuery, None]) -> web.Response:
+    return await _list(request, inp, list_roles, 1, _role)

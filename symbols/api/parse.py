@@ -1,4 +1,5 @@
-"""Reading requests (bounded, validated) and writing JSON responses."""
+"""Reading JSON bodies (bounded), writing JSON responses, and pages of lists.
+Request fields are validated by the route's models (``operation.py``)."""
 
 from __future__ import annotations
 
@@ -35,37 +36,6 @@ async def json_body(request: web.Request) -> dict:
     return data
 
 
-def path_uuid(request: web.Request, name: str = "id") -> str:
-    """A UUID from the path; anything else is a 404 like an unknown id."""
-    value = parse_uuid(request.match_info.get(name))
-    if value is None:
-        raise NotFound()
-    return value
-
-
-def boolean(value: Any, attr: str) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ValidationError("invalid_input", f"{attr} must be true or false.", attr)
-    return value
-
-
-def _non_negative(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise ValidationError("invalid_input", f"{name} must be a non-negative integer.", name)
-    return int(raw)
-
-
-def page_params(request: web.Request) -> tuple[int, int]:
-    """``limit`` (default 100, above 1000 capped to 1000, 0 means the default) and ``offset``."""
-    limit = _non_negative(request, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT
-    return min(limit, MAX_LIMIT), _non_negative(request, "offset", 0)
-
-
 def paginated(request: web.Request, base_url: str, results: list, count: int, limit: int, offset: int) -> dict:
     """A list body with absolute ``next``/``previous`` URLs keeping the other parameters."""
     url = URL(base_url).with_path(request.path).with_query(request.query)
@@ -83,3 +53,24 @@ def paginated(request: web.Request, base_url: str, results: list, count: int, li
         "previous": page(max(offset - limit, 0)) if offset > 0 else None,
         "results": results,
     }
+
+
+def page_params(request: web.Request) -> tuple[int, int]:
+    """``limit`` and ``offset`` for handlers not yet declared with ``@operation`` (whose
+    ``PageQuery.page()`` does the same); goes once the rules routes are declared."""
+    values = []
+    for name, default in (("limit", 0), ("offset", 0)):
+        raw = request.query.get(name) or str(default)
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+            raise ValidationError("invalid_input", f"{name} must be a non-negative integer.", name)
+        values.append(int(raw))
+    return min(values[0] or DEFAULT_LIMIT, MAX_LIMIT), values[1]
+
+
+def path_uuid(request: web.Request, name: str = "id") -> str:
+    """A UUID from the path, else the 404 of an unknown id (for handlers not yet declared
+    with ``@operation``, whose ``IdPath`` does the same); goes with ``page_params``."""
+    value = parse_uuid(request.match_info.get(name))
+    if value is None:
+        raise NotFound()
+    return value

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from aiohttp import web
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..db.releases import (
     ReleaseHashInUse,
@@ -11,66 +14,84 @@ from ..db.releases import (
     get_release_by_hash,
     list_releases,
 )
-from ..symbol_sets.params import text
-from .auth import READ, WRITE, authorize
+from .auth import READ, WRITE
 from .context import context
 from .errors import NotFound, ValidationError
-from .parse import json_body, json_response, page_params, paginated, path_uuid
+from .models import IdPath, Page, PageQuery, Release, text
+from .operation import Input, operation
+from .parse import json_response, paginated
 from .serializers import release_json
 
 
-def _string(value, attr: str, max_length: int, required: bool = True) -> str | None:
+def _number_as_text(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    return text(value, attr, max_length=max_length, required=required)
+        return str(value)
+    return value
 
 
-async def create(request: web.Request) -> web.Response:
-    project_id = await authorize(request, WRITE)
-    body = await json_body(request)
-    version = _string(body.get("version"), "version", 400)
-    project = _string(body.get("project"), "project", 400)
-    hash_id = _string(body.get("hash_id"), "hash_id", 128, required=False)
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise ValidationError("invalid_input", "metadata must be an object.", "metadata")
+class ReleaseCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": "1.2.0", "project": "web", "metadata": {"git": {"commit_id": "abc"}}}]}
+    )
+
+    version: Annotated[text(400), BeforeValidator(_number_as_text)] = Field(
+        description="The release's version (a number is read as text)."
+    )
+    project: Annotated[text(400), BeforeValidator(_number_as_text)]
+    hash_id: Annotated[text(128), BeforeValidator(_number_as_text)] | None = Field(
+        None, description="A unique id of the release in the project; defaults to its id."
+    )
+    metadata: dict[str, Any] | None = None
+
+
+class ReleasePage(Page[Release]):
+    pass
+
+
+class HashPath(BaseModel):
+    hash_id: str = Field(max_length=128)
+
+
+@operation(
+    "Create a release", scope=WRITE, body=ReleaseCreate, responses={201: Release},
+    errors={400: ("hash_id_in_use",)},
+)
+async def create(request: web.Request, inp: Input[None, None, ReleaseCreate]) -> web.Response:
+    body = inp.body
     try:
         async with context(request).db.begin() as conn:
             release = await create_release(
-                conn, project_id, version=version, project=project, hash_id=hash_id, metadata=metadata
+                conn, inp.project_id, version=body.version, project=body.project, hash_id=body.hash_id,
+                metadata=body.metadata,
             )
     except ReleaseHashInUse:
-        raise ValidationError("hash_id_in_use", f"Hash id {hash_id} is already in use.", "hash_id") from None
+        raise ValidationError("hash_id_in_use", f"Hash id {body.hash_id} is already in use.", "hash_id") from None
     return json_response(release_json(release), status=201)
 
 
-async def list_all(request: web.Request) -> web.Response:
-    project_id = await authorize(request, READ)
+@operation("List releases", scope=READ, query=PageQuery, responses={200: ReleasePage})
+async def list_all(request: web.Request, inp: Input[None, PageQuery, None]) -> web.Response:
     ctx = context(request)
-    limit, offset = page_params(request)
+    limit, offset = inp.query.page()
     async with ctx.db.connect() as conn:
-        found, count = await list_releases(conn, project_id, limit=limit, offset=offset)
+        found, count = await list_releases(conn, inp.project_id, limit=limit, offset=offset)
     results = [release_json(r) for r in found]
     return json_response(paginated(request, ctx.base_url(request), results, count, limit, offset))
 
 
-async def retrieve(request: web.Request) -> web.Response:
-    project_id = await authorize(request, READ)
-    release_id = path_uuid(request)
+@operation("Retrieve a release", scope=READ, path=IdPath, responses={200: Release})
+async def retrieve(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
     async with context(request).db.connect() as conn:
-        release = await get_release(conn, project_id, release_id)
+        release = await get_release(conn, inp.project_id, inp.path.id)
     if release is None:
         raise NotFound()
     return json_response(release_json(release))
 
 
-async def by_hash(request: web.Request) -> web.Response:
-    project_id = await authorize(request, READ)
-    hash_id = request.match_info["hash_id"]
-    if len(hash_id) > 128:
-        raise NotFound()
+@operation("Retrieve a release by its hash_id", scope=READ, path=HashPath, responses={200: Release})
+async def by_hash(request: web.Request, inp: Input[HashPath, None, None]) -> web.Response:
     async with context(request).db.connect() as conn:
-        release = await get_release_by_hash(conn, project_id, hash_id)
+        release = await get_release_by_hash(conn, inp.project_id, inp.path.hash_id)
     if release is None:
         raise NotFound()
     return json_response(release_json(release))

@@ -8,51 +8,140 @@ request (413 ``too_many_frames``), the app's 4 MiB JSON body (413), strings of a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, Frame, frame_from_json
-from .auth import READ, authorize
+from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, frame_from_json
+from ..resolve.frames import (
+    INVALID_SOURCE_MAP,
+    NO_POSITION,
+    NO_SOURCEMAP_UPLOADED,
+    NO_URL_OR_CHUNK_ID,
+    STORAGE_UNAVAILABLE,
+    SYMBOL_SET_FAILED,
+    TOKEN_NOT_FOUND,
+)
+from .auth import READ
 from .context import context
 from .errors import PayloadTooLarge, ValidationError
-from .parse import boolean, json_body, json_response
+from .models import Flag, absent
+from .operation import Input, operation
+from .parse import json_response
 
 MAX_FRAMES = 1000
 MAX_STRING = 8192
 
-_STRING_FIELDS = ("platform", "filename", "function", "chunk_id")
+Short = Annotated[str, Field(max_length=MAX_STRING)]
+Position = Annotated[int, Field(ge=1, le=2**31, description="1-based, as in stack traces.")]
+FAILURES = (
+    NO_URL_OR_CHUNK_ID, NO_POSITION, NO_SOURCEMAP_UPLOADED, SYMBOL_SET_FAILED, INVALID_SOURCE_MAP,
+    STORAGE_UNAVAILABLE, TOKEN_NOT_FOUND,
+)
 
 
-def _invalid(detail: str, attr: str) -> ValidationError:
-    return ValidationError("invalid_input", detail, attr)
+class FrameIn(BaseModel):
+    """A stack frame as PostHog's SDKs send it; other fields are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    platform: Short | None = None
+    filename: Short | None = Field(None, description="The minified file's URL.")
+    function: Short | None = None
+    chunk_id: Short | None = Field(None, description="The chunk id injected into the minified file.")
+    lineno: Position | None = None
+    colno: Position | None = None
+    in_app: bool | None = None
 
 
-def parse_frame(data: Any, attr: str) -> Frame:
-    if not isinstance(data, dict):
-        raise _invalid("A frame must be an object.", attr)
-    for name in _STRING_FIELDS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise _invalid(f"{name} must be a string.", f"{attr}.{name}")
-        if isinstance(value, str) and len(value) > MAX_STRING:
-            raise _invalid(f"{name} must be at most {MAX_STRING} characters.", f"{attr}.{name}")
-    for name in ("lineno", "colno"):
-        value = data.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise _invalid(f"{name} must be a positive integer (1-based).", f"{attr}.{name}")
-        if isinstance(value, int) and value > 2**31:
-            raise _invalid(f"{name} is too large.", f"{attr}.{name}")
-    in_app = data.get("in_app")
-    if in_app is not None and not isinstance(in_app, bool):
-        raise _invalid("in_app must be true or false.", f"{attr}.in_app")
-    return frame_from_json(data)
+class StackTraceIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    frames: list[FrameIn] | None = None
 
 
-def _frame_list(value: Any, attr: str) -> list:
-    if not isinstance(value, list):
-        raise _invalid(f"{attr} must be a list.", attr)
-    return value
+class ExceptionIn(BaseModel):
+    """An entry of ``$exception_list``; it is answered as sent, its frames resolved."""
+
+    model_config = ConfigDict(extra="allow")
+
+    stacktrace: StackTraceIn | None = None
+
+
+def _default_context(value: Any) -> Any:
+    return DEFAULT_CONTEXT_LINES if value is None else value
+
+
+class ResolveRequest(BaseModel):
+    """Exactly one of ``frames`` and ``exception_list``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"frames": [{"chunk_id": "chunk-01", "lineno": 1, "colno": 64, "platform": "web:javascript"}]},
+                {"exception_list": [{"type": "Error", "stacktrace": {"frames": [{"filename": "https://x/app.js",
+                                                                                 "lineno": 1, "colno": 9}]}}]},
+            ]
+        }
+    )
+
+    frames: list[FrameIn] = absent()
+    exception_list: list[ExceptionIn] = absent("PostHog's `$exception_list`.")
+    context_lines: Annotated[int, BeforeValidator(_default_context)] = Field(
+        DEFAULT_CONTEXT_LINES, ge=0, le=MAX_CONTEXT_LINES, description="Source lines before and after."
+    )
+    explain: Flag = Field(False, description="Add each frame's lookup steps (`explain`).")
+
+
+class Line(BaseModel):
+    number: int
+    line: str
+
+
+class SourceContext(BaseModel):
+    before: list[Line]
+    line: Line
+    after: list[Line]
+
+
+class Step(BaseModel):
+    step: str
+    found: bool
+    detail: str
+
+
+class ResolvedFrame(BaseModel):
+    raw_id: str
+    mangled_name: str | None
+    line: int | None
+    column: int | None
+    source: str | None
+    in_app: bool
+    resolved_name: str | None
+    lang: str
+    resolved: bool
+    resolve_failure: str | None = Field(description="Why the frame is unresolved: " + ", ".join(FAILURES) + ".")
+    context: SourceContext | None
+    explain: list[Step] | None = Field(None, description="With explain: true.")
+
+
+class ResolvedStackTrace(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    frames: list[ResolvedFrame]
+
+
+class ResolvedException(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    stacktrace: ResolvedStackTrace | None = None
+
+
+class Resolved(BaseModel):
+    frames: list[ResolvedFrame] | None = None
+    exception_list: list[ResolvedException] | None = None
 
 
 def _too_many(count: int) -> None:
@@ -60,56 +149,31 @@ def _too_many(count: int) -> None:
         raise PayloadTooLarge("too_many_frames", f"At most {MAX_FRAMES} frames per request, got {count}.", "frames")
 
 
-def _context_lines(value: Any) -> int:
-    if value is None:
-        return DEFAULT_CONTEXT_LINES
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_CONTEXT_LINES:
-        raise _invalid(f"context_lines must be an integer from 0 to {MAX_CONTEXT_LINES}.", "context_lines")
-    return value
-
-
-def _exception_frames(exceptions: list) -> list[list | None]:
-    """Each exception's raw frame list (None: no stack trace), checked for shape."""
-    out: list[list | None] = []
-    for i, exception in enumerate(exceptions):
-        attr = f"exception_list.{i}"
-        if not isinstance(exception, dict):
-            raise _invalid("An exception must be an object.", attr)
-        stacktrace = exception.get("stacktrace")
-        if stacktrace is None:
-            out.append(None)
-            continue
-        if not isinstance(stacktrace, dict):
-            raise _invalid("stacktrace must be an object.", f"{attr}.stacktrace")
-        out.append(_frame_list(stacktrace.get("frames") or [], f"{attr}.stacktrace.frames"))
-    return out
-
-
-async def resolve_frames(request: web.Request) -> web.Response:
-    project_id = await authorize(request, READ)
-    body = await json_body(request)
-    context_lines = _context_lines(body.get("context_lines"))
-    explain = boolean(body.get("explain"), "explain")
-    if ("frames" in body) == ("exception_list" in body):
-        raise _invalid("Send either frames or exception_list.", "frames")
+@operation(
+    "Resolve minified stack frames", scope=READ, body=ResolveRequest, responses={200: Resolved},
+    errors={413: ("too_many_frames",)},
+    description="One bad frame never fails the request: it is answered unresolved with its resolve_failure.",
+)
+async def resolve_frames(request: web.Request, inp: Input[None, None, ResolveRequest]) -> web.Response:
+    body = inp.body
+    sent = body.model_fields_set
+    if ("frames" in sent) == ("exception_list" in sent):
+        raise ValidationError("invalid_input", "Send either frames or exception_list.", "frames")
     resolver = context(request).resolver
+    options = {"context_lines": body.context_lines, "explain": body.explain}
 
-    if "frames" in body:
-        raw = _frame_list(body["frames"], "frames")
-        _too_many(len(raw))
-        frames = [parse_frame(f, f"frames.{i}") for i, f in enumerate(raw)]
-        resolved = await resolver.resolve(project_id, frames, context_lines=context_lines, explain=explain)
-        return json_response({"frames": resolved})
+    if body.frames is not None:
+        _too_many(len(body.frames))
+        frames = [frame_from_json(f.model_dump()) for f in body.frames]
+        return json_response({"frames": await resolver.resolve(inp.project_id, frames, **options)})
 
-    exceptions = _frame_list(body["exception_list"], "exception_list")
-    per_exception = _exception_frames(exceptions)
-    _too_many(sum(len(f) for f in per_exception if f))
-    frames = [
-        parse_frame(f, f"exception_list.{i}.stacktrace.frames.{j}")
-        for i, raw in enumerate(per_exception) if raw
-        for j, f in enumerate(raw)
+    exceptions = [e.model_dump(exclude_unset=True) for e in body.exception_list]
+    per_exception = [
+        None if e.stacktrace is None else (e.stacktrace.frames or []) for e in body.exception_list
     ]
-    resolved = await resolver.resolve(project_id, frames, context_lines=context_lines, explain=explain)
+    _too_many(sum(len(f) for f in per_exception if f))
+    frames = [frame_from_json(f.model_dump()) for raw in per_exception if raw for f in raw]
+    resolved = await resolver.resolve(inp.project_id, frames, **options)
     out, at = [], 0
     for exception, raw in zip(exceptions, per_exception):
         if raw is None:

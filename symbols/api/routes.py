@@ -8,20 +8,25 @@ from aiohttp import web
 from ..symbol_sets.links import DOWNLOAD_PATH, UPLOAD_PATH
 from . import (
     capture,
+    events,
+    external_references,
     fingerprints,
     health,
     issues,
     organization,
     presigned_upload,
+    reference,
     releases,
     resolve,
+    rules,
     stack_frames,
     symbol_sets,
     transfer,
 )
 from .direct_upload import direct_upload
 
-_BASES = ("/api/projects/{project_id}/error_tracking", "/api/environments/{project_id}/error_tracking")
+_PROJECT_BASES = ("/api/projects/{project_id}", "/api/environments/{project_id}")
+_BASES = tuple(base + "/error_tracking" for base in _PROJECT_BASES)
 
 # (method, path under the base, handler); fixed paths before their {id} siblings.
 _API_ROUTES = [
@@ -56,15 +61,27 @@ _API_ROUTES = [
     ("PATCH", "/issues/{id}/assign/", issues.assign),
     ("POST", "/issues/{id}/merge/", issues.merge),
     ("POST", "/issues/{id}/split/", issues.split),
+    *rules.routes(),
+    ("GET", "/external_references/", external_references.list_references),
+    ("POST", "/external_references/", external_references.create),
+    ("GET", "/external_references/{id}/", external_references.retrieve),
+    ("DELETE", "/external_references/{id}/", external_references.destroy),
+]
+# Routes directly under a project (not under error_tracking/).
+_PROJECT_ROUTES = [
+    ("GET", "/events/", events.list_events),
+    ("GET", "/events/{id}/", events.retrieve),
+    ("GET", "/integrations/", external_references.list_integrations),
 ]
 
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
-    for base in _BASES:
-        for method, path, handler in _API_ROUTES:
-            router.add_route(method, base + path, handler)
-            router.add_route(method, base + path.rstrip("/"), handler)
+    for bases, routes in ((_BASES, _API_ROUTES), (_PROJECT_BASES, _PROJECT_ROUTES)):
+        for base in bases:
+            for method, path, handler in routes:
+                router.add_route(method, base + path, handler)
+                router.add_route(method, base + path.rstrip("/"), handler)
     router.add_post(UPLOAD_PATH, transfer.upload)
     router.add_post(UPLOAD_PATH.rstrip("/"), transfer.upload)
     router.add_get(DOWNLOAD_PATH, transfer.download)
@@ -76,3 +93,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/healthz", health.healthz)
     router.add_get("/readyz", health.readyz)
     router.add_get("/metrics", health.metrics)
+    for path, handler in [(reference.SCHEMA_PATH, reference.schema), (reference.DOCS_PATH, reference.docs)]:
+        router.add_get(path, handler)
+        router.add_get(path.rstrip("/"), handler)
+    router.add_get(reference.REDOC_PATH, reference.redoc)
+    app[reference.DOCUMENT] = {}

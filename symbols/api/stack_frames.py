@@ -11,16 +11,20 @@ frames are never seen.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from ..db.events import stack_frames_by_raw_id
 from ..db.symbol_sets import get_symbol_set, get_symbol_sets_by_refs
-from .auth import READ, authorize
+from ..db.types import parse_uuid
+from .auth import READ
 from .context import context
-from .errors import ValidationError
-from .parse import json_body, json_response, parse_uuid
+from .models import Release, Uuid
+from .operation import Input, invalid, operation
+from .parse import json_response
 from .serializers import release_json
 
 MAX_IDS = 1000
@@ -33,11 +37,11 @@ def _raw_ids(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError("invalid_input", "raw_ids must be a list of strings.", "raw_ids")
+        raise invalid("invalid_input", "raw_ids must be a list of strings.")
     if len(value) > MAX_IDS:
-        raise ValidationError("invalid_input", f"At most {MAX_IDS} raw_ids per request.", "raw_ids")
+        raise invalid("invalid_input", f"At most {MAX_IDS} raw_ids per request.")
     if any(len(v) > MAX_ID_CHARS for v in value):
-        raise ValidationError("invalid_input", f"A raw id has at most {MAX_ID_CHARS} characters.", "raw_ids")
+        raise invalid("invalid_input", f"A raw id has at most {MAX_ID_CHARS} characters.")
     ids = []
     for raw in value:
         head, _, part = raw.partition("/")
@@ -46,13 +50,47 @@ def _raw_ids(value: Any) -> list[str]:
     return sorted(set(ids))
 
 
-async def batch_get(request: web.Request) -> web.Response:
-    project_id = await authorize(request, READ)
-    body = await json_body(request)
-    raw_ids = _raw_ids(body.get("raw_ids"))
-    symbol_set = body.get("symbol_set")
-    if symbol_set is not None and (not isinstance(symbol_set, str) or parse_uuid(symbol_set) is None):
-        raise ValidationError("invalid_input", "symbol_set must be a symbol set id.", "symbol_set")
+def _symbol_set(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or parse_uuid(value) is None):
+        raise invalid("invalid_input", "symbol_set must be a symbol set id.")
+    return value
+
+
+class BatchGet(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"raw_ids": ["bb6b55deb027d5fdea4fcb66112e63ae"]}]})
+
+    raw_ids: Annotated[
+        list[str],
+        BeforeValidator(_raw_ids),
+        WithJsonSchema({
+            "type": "array", "maxItems": MAX_IDS, "items": {"type": "string", "maxLength": MAX_ID_CHARS},
+            "description": "The frames' raw_id (or PostHog's `<raw_id>/0`).",
+        }),
+    ] = []
+    symbol_set: Annotated[str | None, BeforeValidator(_symbol_set), WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "null"}], "description": "Only its frames."}
+    )] = None
+
+
+class StoredFrame(BaseModel):
+    id: Uuid
+    raw_id: str
+    created_at: datetime
+    contents: dict[str, Any]
+    resolved: bool
+    context: dict[str, Any] | None
+    symbol_set_ref: str | None
+    release: Release | None
+
+
+class StoredFrames(BaseModel):
+    results: list[StoredFrame]
+
+
+@operation("Stored stack frames by raw id", scope=READ, body=BatchGet, responses={200: StoredFrames})
+async def batch_get(request: web.Request, inp: Input[None, None, BatchGet]) -> web.Response:
+    project_id = inp.project_id
+    raw_ids, symbol_set = inp.body.raw_ids, inp.body.symbol_set
     async with context(request).db.connect() as conn:
         rows = await stack_frames_by_raw_id(conn, project_id, raw_ids)
         if symbol_set is not None:

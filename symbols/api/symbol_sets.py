@@ -2,87 +2,118 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..db.symbol_sets import ORDERINGS, STATUSES, list_symbol_sets
-from ..db.types import parse_uuid
 from ..symbol_sets.manage import change, delete_many, get_one
-from ..symbol_sets.params import MAX_REF_LENGTH, check_batch_size, release_param, text
-from .auth import READ, WRITE, authorize
+from ..symbol_sets.params import MAX_REF_LENGTH
+from .auth import READ, WRITE
 from .context import context
-from .errors import NotFound, ValidationError
-from .parse import json_body, json_response, page_params, paginated, path_uuid
+from .errors import NotFound
+from .models import IdPath, Page, PageQuery, ReleaseId, SymbolSet, Uuid, absent, text
+from .operation import Code, Input, operation
+from .parse import json_response, paginated
 from .serializers import symbol_set_json
+from .upload_params import bounded
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Ordering = Literal[ORDERINGS]  # type: ignore[valid-type]
 
 
-async def list_sets(request: web.Request) -> web.Response:
-    project_id = await authorize(request, READ)
+class SymbolSetQuery(PageQuery):
+    status: Status = Field("all", description="valid: processed without failure; invalid: failed.")
+    order_by: Ordering = "-created_at"
+    ref: text(MAX_REF_LENGTH) | None = Field(None, description="Only the set with this chunk id (or URL).")
+
+
+class SymbolSetPage(Page[SymbolSet]):
+    pass
+
+
+class SymbolSetUpdate(BaseModel):
+    """Fields left out are unchanged; ``release_id`` null detaches the release."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ref": "renamed", "release_id": None}]})
+
+    ref: text(MAX_REF_LENGTH) = absent("A new chunk id, unique in the project.")
+    release_id: ReleaseId = None
+
+
+class BulkDelete(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": ["01968a1e-7a00-7000-8000-000000000001"]}]})
+
+    ids: Annotated[bounded(list[Uuid]), Code("required")] = Field(min_length=1)
+
+
+class Deleted(BaseModel):
+    deleted: int = Field(description="Symbol sets deleted (ids of other projects or unknown count 0).")
+
+
+class DownloadLink(BaseModel):
+    url: str = Field(description="A presigned URL of the uploaded file; it expires.", json_schema_extra={"format": "uri"})
+
+
+@operation("List symbol sets", scope=READ, query=SymbolSetQuery, responses={200: SymbolSetPage})
+async def list_sets(request: web.Request, inp: Input[None, SymbolSetQuery, None]) -> web.Response:
     ctx = context(request)
-    query = request.query
-    status = query.get("status") or "all"
-    if status not in STATUSES:
-        raise ValidationError("invalid_choice", f"status must be one of {', '.join(STATUSES)}.", "status")
-    order_by = query.get("order_by") or "-created_at"
-    if order_by not in ORDERINGS:
-        raise ValidationError("invalid_choice", f"order_by must be one of {', '.join(ORDERINGS)}.", "order_by")
-    ref = query.get("ref")
-    if ref is not None:
-        ref = text(ref, "ref", max_length=MAX_REF_LENGTH)
-    limit, offset = page_params(request)
+    query = inp.query
+    limit, offset = query.page()
     async with ctx.db.connect() as conn:
         sets, count = await list_symbol_sets(
-            conn, project_id, ref=ref, status=status, order_by=order_by, limit=limit, offset=offset
+            conn, inp.project_id, ref=query.ref, status=query.status, order_by=query.order_by,
+            limit=limit, offset=offset,
         )
     results = [symbol_set_json(s) for s in sets]
     return json_response(paginated(request, ctx.base_url(request), results, count, limit, offset))
 
 
-async def _get(request: web.Request, scope: str):
-    project_id = await authorize(request, scope)
-    return project_id, await get_one(context(request).db, project_id, path_uuid(request))
+async def _get(request: web.Request, inp: Input):
+    return await get_one(context(request).db, inp.project_id, inp.path.id)
 
 
-async def retrieve(request: web.Request) -> web.Response:
-    _, symbol_set = await _get(request, READ)
-    return json_response(symbol_set_json(symbol_set))
+@operation("Retrieve a symbol set", scope=READ, path=IdPath, responses={200: SymbolSet})
+async def retrieve(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
+    return json_response(symbol_set_json(await _get(request, inp)))
 
 
-async def update(request: web.Request) -> web.Response:
+@operation(
+    "Change a symbol set's ref or release", scope=WRITE, path=IdPath, body=SymbolSetUpdate,
+    responses={200: SymbolSet}, errors={400: ("ref_in_use",)},
+)
+async def update(request: web.Request, inp: Input[IdPath, None, SymbolSetUpdate]) -> web.Response:
     """PATCH/PUT: ``ref`` (unique in the project) and ``release_id`` (null detaches)."""
-    project_id, symbol_set = await _get(request, WRITE)
-    body = await json_body(request)
-    changes: dict = {}
-    if "ref" in body:
-        changes["ref"] = text(body["ref"], "ref", max_length=MAX_REF_LENGTH)
-    if "release_id" in body:
-        changes["release_id"] = release_param(body["release_id"])
-    symbol_set = await change(context(request).db, project_id, symbol_set, changes)
+    symbol_set = await _get(request, inp)
+    changes = inp.body.model_dump(exclude_unset=True)
+    symbol_set = await change(context(request).db, inp.project_id, symbol_set, changes)
     return json_response(symbol_set_json(symbol_set))
 
 
-async def destroy(request: web.Request) -> web.Response:
-    """Blob and index go first: if the store is down nothing changes (503)."""
-    project_id, symbol_set = await _get(request, WRITE)
+@operation(
+    "Delete a symbol set with its file", scope=WRITE, path=IdPath, responses={204: None},
+    description="The file and its index go first: if the blob store is down nothing changes (503).",
+)
+async def destroy(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
+    symbol_set = await _get(request, inp)
     ctx = context(request)
-    await delete_many(ctx.db, ctx.store, project_id, [symbol_set.id])
+    await delete_many(ctx.db, ctx.store, inp.project_id, [symbol_set.id])
     return web.Response(status=204)
 
 
-async def bulk_delete(request: web.Request) -> web.Response:
-    project_id = await authorize(request, WRITE)
-    ids = (await json_body(request)).get("ids")
-    if not isinstance(ids, list) or not ids:
-        raise ValidationError("required", "ids must be a non-empty list of symbol set IDs.", "ids")
-    check_batch_size(len(ids), "ids")
-    parsed = [parse_uuid(i) for i in ids]
-    if None in parsed:
-        raise ValidationError("invalid_input", "ids must be UUIDs.", "ids")
+@operation(
+    "Delete symbol sets by id", scope=WRITE, body=BulkDelete, responses={200: Deleted},
+    errors={400: ("too_many_symbol_sets",)},
+)
+async def bulk_delete(request: web.Request, inp: Input[None, None, BulkDelete]) -> web.Response:
     ctx = context(request)
-    return json_response({"deleted": await delete_many(ctx.db, ctx.store, project_id, parsed)})
+    return json_response({"deleted": await delete_many(ctx.db, ctx.store, inp.project_id, inp.body.ids)})
 
 
-async def download(request: web.Request) -> web.Response:
-    _, symbol_set = await _get(request, READ)
+@operation("A download link for a symbol set's file", scope=READ, path=IdPath, responses={200: DownloadLink})
+async def download(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
+    symbol_set = await _get(request, inp)
     if not symbol_set.storage_ptr or not symbol_set.uploaded_at:
         raise NotFound("Symbol set has no uploaded file.")
     ctx = context(request)

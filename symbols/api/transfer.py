@@ -4,17 +4,37 @@ with ``key`` and ``policy`` fields then ``file``) and ``GET /downloads/?token=``
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from ..signing import InvalidToken
 from ..storage import BlobNotFound
 from ..symbol_sets.upload import check_upload_open
 from .context import context
 from .errors import NotFound, PermissionDenied, ValidationError
+from .models import FileField
 from .multipart import fields_then_file
+from .operation import Input, Media, operation
 from .spool import spool_part
 
+_SIGNED = "Signed by this service (a presigned upload or download link); it expires."
 
-async def upload(request: web.Request) -> web.Response:
+
+class UploadForm(BaseModel):
+    key: str = Field(description="The `fields.key` of the presigned target.")
+    policy: str = Field(description="The `fields.policy` of the presigned target. " + _SIGNED)
+    file: FileField
+
+
+class DownloadQuery(BaseModel):
+    token: str = Field("", description=_SIGNED + " Any other value is a 404.")
+
+
+@operation(
+    "Receive a presigned upload (local blob store or upload proxy)", scope=None, form=UploadForm,
+    responses={204: None}, errors={400: ("parse_error",), 403: ("invalid_policy",), 413: ("file_too_large",)},
+    description="The `url` and `fields` of a `presigned_url` from start_upload: send the fields, then `file`.",
+)
+async def upload(request: web.Request, inp: Input) -> web.Response:
     ctx = context(request)
     fields, part = await fields_then_file(request)
     try:
@@ -34,10 +54,16 @@ async def upload(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def download(request: web.Request) -> web.StreamResponse:
+@operation(
+    "Download a symbol set's file by a signed link", scope=None, query=DownloadQuery,
+    responses={200: Media("application/octet-stream", {"type": "string", "format": "binary"})},
+    errors={404: ("not_found",)},
+    description="The `url` of a symbol set's download route; an invalid or expired token is a 404.",
+)
+async def download(request: web.Request, inp: Input[None, DownloadQuery, None]) -> web.StreamResponse:
     ctx = context(request)
     try:
-        payload = ctx.signer.verify(request.query.get("token", ""))
+        payload = ctx.signer.verify(inp.query.token)
     except InvalidToken:
         raise NotFound() from None
     key = payload.get("get")

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import os
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Routes that exist in every visible project: a 404 there means the project is not visible.
 _PROJECT_ROUTES = frozenset({
@@ -296,74 +298,75 @@ class SymbolsClient:
         """POST ``data`` to a presigned URL: the signed fields first, then ``file``."""
         assert self._session is not None, "use the client in 'async with'"
         origin = _origin(target.url)
-        attempts = self.retry.attempts
-        attempt = 0
-        while True:
+
+        async def once() -> None:
             form = aiohttp.FormData()
             for key, value in target.fields.items():
                 form.add_field(key, value)
             form.add_field("file", data, filename=filename, content_type="application/octet-stream")
-            retry_after = None
             try:
                 async with self._session.post(target.url, data=form) as response:
                     self._upload_origins.add(origin)
                     if response.status < 300:
                         await response.read()
                         return
-                    text = (await response.text(errors="replace"))[:500]
+                    text = _summary((await response.text(errors="replace"))[:500])
                     if response.status not in RETRY_STATUSES:
-                        raise UploadFailed(
-                            f"upload refused by {_origin(target.url)}: HTTP {response.status} {_summary(text)}",
-                            status=response.status,
-                        )
-                    failure: ClientError = UploadFailed(
-                        f"upload to {_origin(target.url)} failed: HTTP {response.status} {_summary(text)}",
-                        status=response.status,
+                        raise UploadFailed(f"upload refused by {origin}: HTTP {response.status} {text}",
+                                           status=response.status)
+                    raise _Retryable(
+                        UploadFailed(f"upload to {origin} failed: HTTP {response.status} {text}",
+                                     status=response.status),
+                        retry_after=_retry_after(response),
                     )
-                    retry_after = _retry_after(response)
             except (TimeoutError, aiohttp.ClientConnectionError) as exc:
-                failure = UploadFailed(f"upload to {origin} failed: {_describe(exc)}")
-                if origin not in self._upload_origins:
-                    # Never reached (an object store clients cannot see?): do not spend
-                    # minutes retrying every file against it.
-                    attempts = min(attempts, 2)
-            attempt += 1
-            if attempt >= attempts:
-                raise failure
-            await asyncio.sleep(self.retry.delay(attempt - 1, retry_after))
+                # An object store clients cannot see is tried twice, not for minutes a file.
+                raise _Retryable(UploadFailed(f"upload to {origin} failed: {_describe(exc)}"),
+                                 unreached=origin not in self._upload_origins) from None
+
+        await self._retrying(once)
 
     # --- plumbing ----------------------------------------------------------------------
+
+    async def _retrying(self, once: Callable[[], Awaitable[T]]) -> T:
+        """``once()`` until it returns or raises a final error; a ``_Retryable`` failure is
+        tried again after the policy's delay until the attempts run out."""
+        attempts = self.retry.attempts
+        for attempt in itertools.count(1):
+            try:
+                return await once()
+            except _Retryable as again:
+                if again.unreached:
+                    attempts = min(attempts, 2)
+                if attempt >= attempts:
+                    raise again.failure from None
+                await asyncio.sleep(self.retry.delay(attempt - 1, again.retry_after))
 
     async def _api(self, method: str, path: str, *, json_body: Any = None,
                    params: Mapping[str, str] | None = None) -> Any:
         assert self._session is not None, "use the client in 'async with'"
         url = self.base_url + path
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
-        attempts = self.retry.attempts
-        attempt = 0
-        while True:
-            retry_after = None
+
+        async def once() -> Any:
             try:
                 async with self._session.request(
                     method, url, json=json_body, params=params, headers=headers
                 ) as response:
-                    status = response.status
                     raw = await response.read()
                     self._contacted = True
-                    if status < 300:
+                    if response.status < 300:
                         return self._decode(raw, response, url)
-                    error = self._error(status, raw, response, path)
-                    if status not in RETRY_STATUSES:
+                    error = self._error(response.status, raw, response, path)
+                    if response.status not in RETRY_STATUSES:
                         raise error
-                    retry_after = _retry_after(response)
+                    raise _Retryable(error, retry_after=_retry_after(response))
             except (TimeoutError, aiohttp.ClientConnectionError) as exc:
-                error = ConnectionFailed(f"cannot reach {self.host}: {_describe(exc)}")
-                if not self._contacted:
-                    attempts = min(attempts, 2)
-            attempt += 1
-            if attempt >= attempts:
-                raise error
-            await asyncio.sleep(self.retry.delay(attempt - 1, retry_after))
+                # Until the host has answered once, a mistyped host fails fast.
+                raise _Retryable(ConnectionFailed(f"cannot reach {self.host}: {_describe(exc)}"),
+                                 unreached=not self._contacted) from None
+
+        return await self._retrying(once)
 
     def _decode(self, raw: bytes, response: aiohttp.ClientResponse, url: str) -> Any:
         if not raw:
@@ -412,6 +415,17 @@ class SymbolsClient:
             return ServerError(f"{self.host} failed with HTTP {status}: {detail}", **kwargs)
         where = f" (field {attr})" if attr else ""
         return ServiceError(f"{detail}{where} [{code or status}]", **kwargs)
+
+
+class _Retryable(Exception):
+    """One attempt's failure that another attempt may cure (429, 5xx, no connection)."""
+
+    def __init__(self, failure: ClientError, *, retry_after: float | None = None,
+                 unreached: bool = False) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.retry_after = retry_after
+        self.unreached = unreached  # the host never answered: two attempts at most
 
 
 def _retry_after(response: aiohttp.ClientResponse) -> float | None:

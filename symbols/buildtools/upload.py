@@ -174,17 +174,21 @@ def _dedupe(items: list[_Item], seen: dict[str, tuple[str, Path]], summary: Uplo
             first_hash, first_script = seen[chunk_id]
             if first_hash == item.content_hash:
                 summary.unchanged.append(item.pair.script)
+                progress.advance(1, item.disk_size)
             else:
-                summary.failed.append(Failure(
-                    item.pair.script, chunk_id,
-                    f"chunk id {chunk_id} is also used by {_relative(first_script, directory)} "
-                    "with different content",
-                ))
-            progress.advance(1, item.disk_size)
+                _fail([item], f"chunk id {chunk_id} is also used by {_relative(first_script, directory)} "
+                      "with different content", summary, progress)
             continue
         seen[chunk_id] = (item.content_hash, item.pair.script)
         todo.append(item)
     return todo
+
+
+def _fail(items: list[_Item], reason: str, summary: UploadSummary, progress: Progress) -> None:
+    """Record ``items`` as failed for ``reason``; they are done as far as progress goes."""
+    for item in items:
+        summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, reason))
+        progress.advance(1, item.disk_size)
 
 
 def _relative(path: Path, directory: Path) -> str:
@@ -208,9 +212,7 @@ async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: s
     except FATAL:
         raise
     except ClientError as exc:
-        for item in items:
-            summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, f"start upload: {exc}"))
-            progress.advance(1, item.disk_size)
+        _fail(items, f"start upload: {exc}", summary, progress)
         return
 
     async def post(item: _Item) -> tuple[_Item, str | None]:
@@ -237,8 +239,7 @@ async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: s
             finished[targets[item.pair.chunk_id].symbol_set_id] = item.content_hash
             arrived.append(item)
         else:
-            summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, error))
-            progress.advance(1, item.disk_size)
+            _fail([item], error, summary, progress)
     if not finished:
         return
     try:
@@ -246,9 +247,7 @@ async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: s
     except FATAL:
         raise
     except ClientError as exc:
-        for item in arrived:
-            summary.failed.append(Failure(item.pair.script, item.pair.chunk_id, f"finish upload: {exc}"))
-            progress.advance(1, item.disk_size)
+        _fail(arrived, f"finish upload: {exc}", summary, progress)
         return
     for item in arrived:
         summary.uploaded.append(item.pair.script)

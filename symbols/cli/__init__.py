@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from symbols.cli.integrations import integrations
 from symbols.cli.jobs import jobs
 from symbols.cli.keys import keys
 from symbols.cli.migrate import migrate
@@ -33,7 +34,7 @@ def main() -> None:
     """symbols: a self-hostable service for JavaScript source maps."""
 
 
-for command in (serve, worker, migrate, projects, keys, users, roles, jobs, sourcemap, resolve):
+for command in (serve, worker, migrate, projects, keys, users, roles, integrations, jobs, sourcemap, resolve):
     main.add_command(command)
 
 __all__ = ["main"]

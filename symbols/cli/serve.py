@@ -13,7 +13,7 @@ from ..api import CONTEXT
 from ..api.guard import GuardedRunner, limit_accept_errors
 from ..app import create_app
 from ..config import Settings
-from ..db.access import bootstrap
+from ..db.access import KNOWN_SCOPES, bootstrap
 from ..logging import configure_logging
 
 log = logging.getLogger("symbols.serve")
@@ -27,7 +27,7 @@ async def _bootstrap(app: web.Application) -> None:
         log.info("created project %s and a personal API key", project.id)
         click.echo(
             f"\nFirst start: created project {project.id} ({project.name!r}) and a personal API key\n"
-            f"with scopes error_tracking:read,error_tracking:write. It is shown only once:\n\n"
+            f"with scopes {','.join(KNOWN_SCOPES)}. It is shown only once:\n\n"
             f"    {secret}\n\n"
             f"PostHog SDKs capture exceptions with the project's public token (also shown by\n"
             f"`symbols projects list`):\n\n"

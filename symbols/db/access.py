@@ -15,7 +15,9 @@ from .types import utcnow
 
 SCOPE_READ = "error_tracking:read"
 SCOPE_WRITE = "error_tracking:write"
-KNOWN_SCOPES = (SCOPE_READ, SCOPE_WRITE)
+# Reading events (the events list and HogQL); PostHog's scope of the same name.
+SCOPE_QUERY_READ = "query:read"
+KNOWN_SCOPES = (SCOPE_READ, SCOPE_WRITE, SCOPE_QUERY_READ)
 KEY_PREFIX = "phx_"
 # Public project tokens, as PostHog's SDKs send them to capture.
 PROJECT_TOKEN_PREFIX = "phc_"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import and_, case, func, or_, select, update
@@ -132,31 +133,23 @@ async def claim(
     return _job(row)
 
 
-def _owned(job: Job):
-    return and_(jobs.c.id == job.id, jobs.c.state == "running", jobs.c.locked_by == job.locked_by)
+async def _update_owned(db: Database, job: Job, now: datetime, **values: Any) -> bool:
+    """Apply ``values`` to a job still held by its claim; False when it is no longer ours
+    (its lease expired and another worker claimed it, or an operator changed it)."""
+    owned = and_(jobs.c.id == job.id, jobs.c.state == "running", jobs.c.locked_by == job.locked_by)
+    async with db.begin() as conn:
+        result = await conn.execute(update(jobs).where(owned).values(updated_at=now, **values))
+    return result.rowcount > 0
 
 
 async def heartbeat(db: Database, job: Job, *, lease_seconds: float) -> bool:
     """Extend the lease of a job in hand; False when it is no longer ours."""
     now = utcnow()
-    async with db.begin() as conn:
-        result = await conn.execute(
-            update(jobs)
-            .where(_owned(job))
-            .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
-        )
-    return result.rowcount > 0
+    return await _update_owned(db, job, now, lease_expires_at=now + timedelta(seconds=lease_seconds))
 
 
 async def complete(db: Database, job: Job) -> bool:
-    now = utcnow()
-    async with db.begin() as conn:
-        result = await conn.execute(
-            update(jobs)
-            .where(_owned(job))
-            .values(state="done", lease_expires_at=None, locked_by=None, updated_at=now)
-        )
-    return result.rowcount > 0
+    return await _update_owned(db, job, utcnow(), state="done", lease_expires_at=None, locked_by=None)
 
 
 async def fail(
@@ -179,27 +172,14 @@ async def fail(
     else:
         values["state"] = "queued"
         values["run_after"] = now + timedelta(seconds=backoff_seconds(job.attempts, backoff_base, backoff_cap))
-    async with db.begin() as conn:
-        result = await conn.execute(update(jobs).where(_owned(job)).values(updated_at=now, **values))
-    return values["state"] if result.rowcount else None
+    return values["state"] if await _update_owned(db, job, now, **values) else None
 
 
 async def release(db: Database, job: Job) -> bool:
     """Hand a claimed job back untouched (a worker stopping before it started it)."""
-    now = utcnow()
-    async with db.begin() as conn:
-        result = await conn.execute(
-            update(jobs)
-            .where(_owned(job))
-            .values(
-                state="queued",
-                attempts=jobs.c.attempts - 1,
-                lease_expires_at=None,
-                locked_by=None,
-                updated_at=now,
-            )
-        )
-    return result.rowcount > 0
+    return await _update_owned(
+        db, job, utcnow(), state="queued", attempts=jobs.c.attempts - 1, lease_expires_at=None, locked_by=None
+    )
 
 
 async def list_jobs(db: Database, *, state: str | None = None, limit: int = 100) -> list[Job]:

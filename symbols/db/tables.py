@@ -179,6 +179,11 @@ events = Table(
     Index("ix_events_project_event_timestamp", "project_id", "event", "timestamp"),
     Index("ix_events_project_distinct_timestamp", "project_id", "distinct_id", "timestamp"),
     Index("ix_events_project_issue_timestamp", "project_id", "issue_id", "timestamp"),
+    # Property equality filters (JSONB containment), PostgreSQL only (migration 0004).
+    Index(
+        "ix_events_properties_gin", "properties", postgresql_using="gin",
+        postgresql_ops={"properties": "jsonb_path_ops"},
+    ).ddl_if(dialect="postgresql"),
 )
 
 persons = Table(

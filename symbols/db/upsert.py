@@ -25,3 +25,9 @@ def insert_replacing_conflicts(conn: AsyncConnection, table: Table, keys: Sequen
     return statement.on_conflict_do_update(
         index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
     )
+
+
+def insert_or_increment(conn: AsyncConnection, table: Table, key: str, column: str):
+    """An INSERT of ``{key, column: 1}`` that adds 1 to ``column`` when the key exists."""
+    statement = _dialect(conn).insert(table)
+    return statement.on_conflict_do_update(index_elements=[key], set_={column: table.c[column] + 1})

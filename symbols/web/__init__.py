@@ -1,5 +1,5 @@
 """Pages for people, served at ``/`` by the service itself: sign in with a personal API
-key, symbol sets, resolve a trace. Server-rendered (Jinja2), enhanced with htmx and one
+key, issues, symbol sets, resolve a trace. Server-rendered (Jinja2), enhanced with htmx and one
 small script for drag-and-drop uploads; no build step."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..resolve import Resolver
 from ..signing import Signer
 from ..storage import BlobStore
 from ..symbol_sets.links import Links
-from . import resolve, sign_in, symbol_sets
+from . import issues, resolve, sign_in, symbol_sets
 from .context import WEB, WebContext
 from .pages import page_errors
 from .session import WEB_ROUTE, csrf, session_storage
@@ -39,6 +39,10 @@ _ROUTES = [
     ("GET", "/projects/{project_id}/symbol-sets/{set_id}/download", symbol_sets.download, "download"),
     ("GET", "/projects/{project_id}/symbol-sets/{set_id}/delete", symbol_sets.delete_form, "delete"),
     ("POST", "/projects/{project_id}/symbol-sets/{set_id}/delete", symbol_sets.delete, "delete_post"),
+    ("GET", "/projects/{project_id}/issues", issues.list_page, "issues"),
+    ("GET", "/projects/{project_id}/issues/{issue_id}", issues.detail_page, "issue"),
+    ("POST", "/projects/{project_id}/issues/{issue_id}/status", issues.change_status, "issue_status"),
+    ("POST", "/projects/{project_id}/issues/{issue_id}/assignee", issues.change_assignee, "issue_assignee"),
     ("GET", "/projects/{project_id}/resolve", resolve.resolve_page, "resolve"),
     ("POST", "/projects/{project_id}/resolve", resolve.resolve_page, "resolve_post"),
 ]

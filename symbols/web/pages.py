@@ -14,8 +14,9 @@ from ..db.types import parse_project_id
 from .context import WebContext, web_context
 from .session import CsrfFailed, Viewer, csrf_token, viewer
 
-# The navigation: (route name, label). Issues slot in here when error tracking lands.
+# The navigation: (route name, label).
 NAV = (
+    ("web:issues", "Issues"),
     ("web:symbol_sets", "Symbol sets"),
     ("web:resolve", "Resolve a trace"),
 )

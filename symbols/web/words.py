@@ -11,6 +11,14 @@ STATE_WORDS = {
     "missing": ("Missing", "The upload was started but its file never arrived; upload it again."),
 }
 
+STATUS_WORDS = {
+    "active": "Active",
+    "resolved": "Resolved",
+    "suppressed": "Suppressed",
+    "archived": "Archived",
+    "pending_release": "Pending release",
+}
+
 _FAILURES = {
     "InvalidSourceMap": "The file is not a valid source map, so no frame can be resolved "
                         "with it. Upload the .map file your bundler wrote.",
@@ -49,8 +57,8 @@ RESOLVE_FAILURES = {
     "NoUrlOrChunkId": "The frame names no script, so no map can be chosen.",
     "NoLineOrColumn": "The frame has no line and column to look up.",
     "NoSourcemapUploaded": "No symbol set of this project matches this script (by chunk id or "
-                           "URL). Upload its map with `symbols sourcemap upload`, or pick the "
-                           "release it belongs to.",
+                           "URL): its map was not uploaded. Upload it with "
+                           "`symbols sourcemap upload`.",
     "SymbolSetFailed": "The matching symbol set failed processing; see its page for why.",
     "InvalidSourceMap": "The matching symbol set is not a valid source map.",
     "StorageUnavailable": "The map could not be read from storage just now; try again.",

@@ -9,6 +9,8 @@ import json
 import pytest
 
 from symbols.api.capture import BATCH_BODY_BYTES, EVENT_BODY_BYTES
+from symbols.app import create_app
+from symbols.config import ConfigError, Settings
 from symbols.db.access import create_project
 from symbols.errortracking.ingest import MAX_CACHED_TOKENS, TokenCache
 from symbols.errortracking.redis_stream import RedisStream
@@ -128,3 +130,14 @@ def test_token_cache_expires_and_stays_bounded():
 async def test_other_methods_are_405(capture, method):
     status, body, _ = await capture.send("/e/", method=method)
     assert status == 405 and body["code"] == "method_not_allowed"
+
+
+def test_capture_settings_from_the_environment(tmp_path):
+    env = {"SYMBOLS_STREAM_URL": "redis://127.0.0.1:6379/3", "SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": "5"}
+    settings = Settings.from_env(env)
+    assert (settings.stream_url, settings.capture_token_cache_seconds) == ("redis://127.0.0.1:6379/3", 5.0)
+    assert Settings.from_env({}).stream_url == ""
+    with pytest.raises(ConfigError, match="SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS"):
+        Settings.from_env({"SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS": "soon"})
+    with pytest.raises(ConfigError, match="SYMBOLS_STREAM_URL"):
+        create_app(Settings(data_dir=tmp_path, stream_url="kafka://broker:9092"))

@@ -9,7 +9,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,14 +22,9 @@ from symbols.db.access import create_project
 from symbols.errortracking.redis_stream import RedisStream
 from tests.databases import open_test_database
 from tests.support.capture import exception_event, queued
+from tests.support.net import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def _wait_until(check, what: str, tries: int = 200) -> None:
@@ -57,7 +51,7 @@ async def test_sigkill_right_after_acknowledging_loses_no_acknowledged_event(
         db = await open_test_database("postgresql", request, tmp_path)
     async with db.begin() as conn:
         token = (await create_project(conn, "web")).api_token
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SYMBOLS_DATA_DIR": str(tmp_path / "data"), "SYMBOLS_DATABASE_URL": url,
            "SYMBOLS_PORT": str(port), "SYMBOLS_EMBEDDED_WORKER": "0", "SYMBOLS_BOOTSTRAP": "0",
            "SYMBOLS_SECRET_KEY": "test", "SYMBOLS_INDEX_PROCESSES": "0"}
@@ -104,7 +98,7 @@ class OwnRedis:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.port = _free_port()
+        self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
     @property

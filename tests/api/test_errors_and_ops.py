@@ -2,6 +2,7 @@ import io
 import json
 import logging
 
+import aiohttp
 import pytest
 
 from symbols.api import CONTEXT
@@ -87,3 +88,22 @@ async def test_request_log_is_one_json_object_per_line(api, caplog):
     assert entry["msg"] == "request" and entry["status"] == 200 and entry["method"] == "GET"
     assert entry["route"] == "/api/projects/{project_id}/error_tracking/symbol_sets"
     assert "Authorization" not in line and api.secret not in line
+
+
+# Found by schemathesis (tests/api/fuzz.py): both were 500s.
+async def test_non_ascii_upload_policy_is_refused(api):
+    form = aiohttp.FormData()
+    form.add_field("key", "k")
+    form.add_field("policy", "é.é")
+    form.add_field("file", io.BytesIO(b"{}"), filename="f")
+    async with api.client.post("/uploads/", data=form) as resp:
+        assert resp.status == 403 and (await resp.json())["code"] == "invalid_policy"
+
+
+async def test_unparsable_part_header_is_400(api):
+    body = b'--B\r\nContent-Disposition: form-data; name="a"\r\nX-Bad: \x00\r\n\r\nv\r\n--B--\r\n'
+    headers = {"Content-Type": "multipart/form-data; boundary=B"}
+    async with api.client.post("/uploads/", data=body, headers=headers) as resp:
+        assert resp.status == 400 and (await resp.json())["code"] == "parse_error"
+    status, error = await api.call("POST", "symbol_sets/", params={"chunk_id": "a"}, data=body, headers=headers)
+    assert (status, error["code"]) == (400, "parse_error")

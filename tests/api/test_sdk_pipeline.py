@@ -1,6 +1,7 @@
 """PostHog's SDKs against a running service with its embedded worker: posthog-node captures
-the RangeError a minified, injected esbuild bundle throws under Node; posthog (PyPI)
-captures a Python exception. The stored events carry resolved frames and their issue; a
+the RangeError a minified, injected esbuild bundle throws under Node, posthog-js the same
+in headless Chromium (Debian's chromium, Playwright); posthog (PyPI) captures a Python
+exception. The stored events carry resolved frames and their issue; a
 second identical exception joins that issue; a map uploaded after the event resolves it."""
 
 from __future__ import annotations
@@ -167,3 +168,74 @@ async def test_posthog_python_exceptions_pass_through_and_group(service):
     assert top["source"].endswith("sdks.py")
     assert first.properties["plan"] == "pro" and first.properties["$exception_types"] == ["ValueError"]
     assert first.issue_id is not None and second.issue_id == first.issue_id
+
+
+POSTHOG_JS = "1.449.2"
+PAGE = """<!doctype html><html><head><script src="/posthog.js"></script><script>
+posthog.init(%(token)s, {api_host: %(host)s, autocapture: false, capture_pageview: false,
+  capture_pageleave: false, disable_session_recording: true, advanced_disable_decide: true,
+  request_batching: false, opt_out_useragent_filter: true});
+window.errors = [];
+window.realLog = console.log;
+console.log = (line) => {
+  const data = line.startsWith('{') ? JSON.parse(line) : {};
+  if (data.stack) {
+    const error = new RangeError(data.stack.split('\\n')[0].replace(/^RangeError: /, ''));
+    error.stack = data.stack;
+    window.errors.push(error);
+  }
+};
+</script><script src="/assets/app.js"></script><script>
+console.log = window.realLog;
+for (const error of window.errors) posthog.captureException(error);
+window.captured = window.errors.length;
+</script></head><body>shop</body></html>"""
+
+
+async def test_posthog_js_in_chromium_resolves_and_groups(capture_factory, tmp_path):
+    from aiohttp import web
+
+    from tests.web.browser import CHROMIUM, chromium
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium")
+    service = await capture_factory("sqlite", worker=True, job_poll_seconds=0.1)
+    script, chunk_id = _inject(tmp_path, "assets/app.js")
+    await _upload(service, script, chunk_id)
+    library = npm_package("posthog-js", POSTHOG_JS) / "node_modules" / "posthog-js" / "dist" / "array.full.js"
+    page = PAGE % {"token": f'"{service.token}"', "host": f'"{service.api.base_url}"'}
+
+    files = {"/posthog.js": library, "/assets/app.js": script}
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        if request.path == "/":
+            return web.Response(text=page, content_type="text/html")
+        if request.path not in files:
+            raise web.HTTPNotFound()
+        return web.FileResponse(files[request.path])
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    origin = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    try:
+        async with chromium() as browser:
+            for visit in (1, 2):
+                tab = await browser.new_page()
+                await tab.goto(origin + "/")
+                assert await tab.evaluate("window.captured") == 1
+                rows = await _exceptions(service.api.db, visit)
+                await tab.close()
+    finally:
+        await runner.cleanup()
+
+    first, second = rows
+    frames = [f for f in _frames(first) if f["source"] and "src/" in f["source"]][-4:]
+    assert [(f["resolved_name"], f["source"].split("src/")[1], f["line"]) for f in frames] == [
+        ("main", "index.js", 9), ("orderTotal", "math.js", 17), ("lineTotal", "math.js", 4),
+        ("checkedQuantity", "math.js", 9),
+    ]
+    assert first.properties["$lib"] == "web" and second.issue_id == first.issue_id

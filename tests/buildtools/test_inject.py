@@ -189,12 +189,15 @@ def test_dry_run_changes_nothing(build_dir: Path) -> None:
 @pytest.mark.parametrize(
     "content, reason",
     [
-        (b'{"version":3,"mappings":"AAAA', "not JSON"),
-        (b"[1, 2]", "not a JSON object"),
-        (b'{"version":2,"mappings":"AAAA","sources":[]}', "version is not 3"),
-        (b'{"version":3,"sources":[]}', "no mappings string"),
-        (b'{"version":3,"mappings":"AA!A","sources":[]}', "non-base64 characters"),
-        (b'{"version":3,"sections":[{"offset":{"line":0},"map":{}}]}', "section 0 has no valid offset"),
+        (b'{"version":3,"mappings":"AAAA', "invalid_json: not valid JSON: unexpected end of data"),
+        (b"[1, 2]", "invalid_json: expected a JSON object, got list"),
+        (b'{"version":2,"mappings":"AAAA","sources":[]}',
+         "invalid_version: map: `version` must be the number 3, got 2"),
+        (b'{"version":3,"sources":[]}', "missing_field: map: `mappings` is missing"),
+        (b'{"version":3,"mappings":"AA!A","sources":[]}',
+         "invalid_vlq: map: mappings: invalid character '!' at offset 2"),
+        (b'{"version":3,"sections":[{"offset":{"line":0},"map":{}}]}',
+         "invalid_sections: sections[0]: `offset.column` must be a non-negative integer, got None"),
     ],
 )
 def test_invalid_map_is_reported_and_pair_untouched(build_dir: Path, content: bytes, reason: str) -> None:
@@ -400,4 +403,7 @@ def test_map_the_engine_refuses_is_not_injected(build_dir: Path) -> None:
     (build_dir / "esm.mjs.map").write_text(json.dumps(doc))
     problems = inj.scan(build_dir).problems
     assert [p.path.name for p in problems] == ["esm.mjs"]
-    assert "is not a valid source map" in problems[0].reason
+    assert problems[0].reason == (
+        f"{build_dir / 'esm.mjs.map'} is not a valid source map: index_out_of_bounds: map: mappings: "
+        "segment at offset 0 (generated line 0): name index 0 but the map has 0"
+    )

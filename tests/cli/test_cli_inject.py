@@ -51,7 +51,7 @@ def test_invalid_map_is_an_error_the_rest_is_injected(build_dir: Path) -> None:
     result = run("-d", str(build_dir))
     assert result.exit_code == 1
     assert result.stderr.startswith("error  strict.min.js: ")
-    assert "strict.min.js.map is not a valid source map: not JSON" in result.stderr
+    assert "strict.min.js.map is not a valid source map: invalid_json: not valid JSON" in result.stderr
     assert result.stdout.splitlines()[-1] == "5 injected, 0 already injected, 1 without a source map, 1 error"
     after = snapshot(build_dir)
     assert after["strict.min.js"] == before["strict.min.js"]

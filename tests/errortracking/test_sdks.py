@@ -15,9 +15,7 @@ from symbols.errortracking.capture import CaptureBatch, CaptureError, decode_cap
 from symbols.errortracking.preprocess import preprocess
 from tests.support import sdks
 from tests.support.npm import NODE, npm_package
-from tests.support.sdks import RAISING_LINE, python_sdk_sends
-
-POSTHOG_NODE = "5.74.0"
+from tests.support.sdks import NODE_APP, POSTHOG_NODE, RAISING_LINE, python_sdk_sends
 
 
 @dataclass
@@ -62,22 +60,6 @@ async def capture_server():
     await runner.cleanup()
 
 
-NODE_APP = """
-const {{ PostHog }} = require('posthog-node');
-const client = new PostHog({key}, {{ host: {host}, flushAt: 1, flushInterval: 0 }});
-function failingFunction() {{
-  throw new Error('boom from node');
-}}
-async function main() {{
-  try {{
-    failingFunction();
-  }} catch (e) {{
-    client.captureException(e, 'user-42', {{ extra: 'x' }});
-  }}
-  await client.shutdown();
-}}
-main().catch((e) => {{ console.error(e); process.exit(1); }});
-"""
 
 
 async def test_posthog_node_capture_exception(capture_server, tmp_path):

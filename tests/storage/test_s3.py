@@ -3,7 +3,6 @@
 import base64
 import json
 import os
-import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ from symbols.config import ConfigError, Settings
 from symbols.storage import BlobNotFound, BlobStoreUnavailable, open_blob_store, parse_s3_url
 from symbols.storage.s3 import S3BlobStore
 from tests.fixtures.s3 import post_presigned
+from tests.support.net import free_port
 
 MIB = 1024 * 1024
 
@@ -126,14 +126,8 @@ async def test_missing_bucket_is_unavailable(s3_bucket):
         await store.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_dead_endpoint_is_unavailable_quickly(s3_bucket, tmp_path):
-    store = S3BlobStore("bucket", endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    store = S3BlobStore("bucket", endpoint_url=f"http://127.0.0.1:{free_port()}")
     src = tmp_path / "f"
     src.write_bytes(b"data")
     try:

@@ -7,6 +7,7 @@ so ``Visitor`` carries it by hand, as a browser does for 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,15 @@ class Visitor:
         if csrf:
             form["csrf_token"] = self.csrf
         return await self.request("POST", path, data=form, **kwargs)
+
+    async def until(self, path: str, text: str) -> str:
+        """The page once it shows ``text`` (the embedded worker works in the background)."""
+        for _ in range(400):
+            _, _, body = await self.get(path)
+            if text in body:
+                return body
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared on {path}:\n{body}")
 
     async def sign_in(self, key: str) -> None:
         await self.get("/sign-in")

@@ -2,7 +2,8 @@
 
 Starts the service on a free loopback port (SQLite and blobs in a temporary folder, the
 embedded worker on), fills it through the pages themselves in headless Chromium (drop
-upload, a failed map, a release, a pasted trace) and saves laptop and phone views.
+upload, a failed map, a release, a pasted trace, exceptions sent to the capture endpoint
+over two weeks) and saves laptop and phone views.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 
 from symbols.app import create_app
@@ -20,7 +23,17 @@ from symbols.db import migrate, open_database
 from symbols.db.access import KNOWN_SCOPES, create_api_key, create_project
 from symbols.db.releases import create_release
 from symbols.db.symbol_sets import insert_symbol_set, update_symbol_set
-from tests.web.browser import BROKEN_MAP, NODE_TRACE, chromium, drop_files, injected_build
+from symbols.db.users import create_role, create_user
+from tests.support.capture import project_tokens
+from tests.web.browser import (
+    BROKEN_MAP,
+    NODE_TRACE,
+    capture,
+    chromium,
+    drop_files,
+    exception_event,
+    injected_build,
+)
 
 OUT = Path(__file__).parents[2] / "docs" / "screenshots"
 LAPTOP = {"width": 1280, "height": 800}
@@ -43,6 +56,41 @@ async def _serve(work: Path):
     return runner, db, shop.id, key, f"http://127.0.0.1:{port}"
 
 
+async def _issues(page, db, base: str, project_id: int, chunk_id: str) -> None:
+    """Exceptions of the uploaded build over two weeks, and a second issue from a script
+    whose map is missing; the list, then the first issue, assigned."""
+    token = (await project_tokens(db))[project_id]
+    async with db.begin() as conn:
+        await create_user(conn, "ann@shop.example", "Ann Lee")
+        await create_role(conn, "Frontend")
+    other = exception_event(token, "0190a7c3-checkout-chunk", distinct_id="dan")
+    thrown = other["properties"]["$exception_list"][0]
+    thrown.update(type="TypeError", value="cart.items is undefined")
+    for frame in thrown["stacktrace"]["frames"][1:]:  # another script than the uploaded one
+        frame["filename"] = "https://shop.example/assets/checkout.js"
+    day = 86_400_000
+    events = [exception_event(token, chunk_id, distinct_id=f"user-{i % 5}") | {"offset": ago}
+              for i, ago in enumerate([12 * day, 9 * day, 6 * day, 5 * day, 3 * day, 3 * day + 5,
+                                       2 * day, day, day + 7, day + 9, 60_000, 120_000])]
+    events += [other | {"uuid": str(uuid.uuid4()), "offset": ago} for ago in (4 * day, 30_000)]
+    async with aiohttp.ClientSession(base) as client:
+        for event in events:
+            await capture(client, event)
+    issues = f"{base}/projects/{project_id}/issues"
+    for _ in range(200):  # the embedded pipeline stores them in the background
+        await page.goto(issues)
+        if await page.locator(".occurrences", has_text="12").count() and await page.locator(
+                ".occurrences", has_text="2").count():
+            break
+        await page.wait_for_timeout(100)
+    await page.screenshot(path=OUT / "issues.png", full_page=True)
+    await page.get_by_role("link", name="RangeError").click()
+    await page.get_by_label("Assignee").select_option(label="Ann Lee <ann@shop.example>")
+    await page.get_by_role("button", name="Assign").click()
+    await page.locator(".notice").wait_for()
+    await page.screenshot(path=OUT / "issue.png", full_page=True)
+
+
 async def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,6 +107,9 @@ async def main() -> None:
                 await page.get_by_role("button", name="Sign in").click()
                 await page.wait_for_url("**/symbol-sets")
                 await page.screenshot(path=OUT / "symbol-sets-empty.png", full_page=True)
+                await page.goto(f"{base}/projects/{project_id}/issues")
+                await page.screenshot(path=OUT / "issues-empty.png", full_page=True)
+                await page.goto(sets)
 
                 await drop_files(page, "#dropzone", files)
                 await page.locator("tr", has_text=chunk_id).locator(".badge.ok").wait_for()
@@ -86,7 +137,14 @@ async def main() -> None:
                 await page.locator(".summary").wait_for()
                 await page.screenshot(path=OUT / "resolve.png", full_page=True)
 
+                await _issues(page, db, base, project_id, chunk_id)
+
                 await page.set_viewport_size(PHONE)
+                await page.screenshot(path=OUT / "issue-phone.png")
+                await page.goto(f"{base}/projects/{project_id}/resolve")
+                await page.get_by_label("Stack trace").fill(NODE_TRACE)
+                await page.get_by_label("Maps").select_option(label="Release 2.3.0 (shop)")
+                await page.get_by_role("button", name="Resolve").click()
                 await page.screenshot(path=OUT / "resolve-phone.png")
                 await page.goto(sets)
                 await page.screenshot(path=OUT / "symbol-sets-phone.png", full_page=True)

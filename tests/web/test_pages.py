@@ -3,7 +3,6 @@ scopes, search and pages of symbol sets, failure reasons, delete, resolve a trac
 
 from __future__ import annotations
 
-import asyncio
 import html
 import io
 import re
@@ -25,16 +24,6 @@ async def upload(site, ref: str, data: bytes) -> str:
     status, body = await site.api("POST", "symbol_sets/", params={"chunk_id": ref}, data=form)
     assert status == 201, body
     return body["symbol_set_id"]
-
-
-async def until(visitor, path: str, text: str) -> str:
-    """The page once it shows ``text`` (the worker processes uploads in the background)."""
-    for _ in range(200):
-        _, _, body = await visitor.get(path)
-        if text in body:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{text!r} never appeared on {path}:\n{body}")
 
 
 async def test_sign_in_sets_an_encrypted_secure_cookie_and_sign_out_ends_it(site):
@@ -151,10 +140,10 @@ async def test_status_words_failure_reason_download_and_delete(site):
     visitor = site.visitor()
     await visitor.sign_in(site.key)
     base = f"/projects/{site.project_id}/symbol-sets"
-    body = await until(visitor, f"{base}/{bad}", "Why it failed")
+    body = await visitor.until(f"{base}/{bad}", "Why it failed")
     assert "The file is not a valid source map" in body and "InvalidSourceMap" in body
     assert "the mappings string is damaged" in body
-    body = await until(visitor, f"{base}/{good}", "Ready")
+    body = await visitor.until(f"{base}/{good}", "Ready")
     assert f"{len(MAP)} bytes" in body
     _, _, body = await visitor.get(f"{base}?status=failed")
     assert "chunk-bad" in body and "chunk-good" not in body and "1 symbol set match" in body

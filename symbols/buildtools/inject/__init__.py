@@ -34,7 +34,7 @@ import orjson
 from ...files import atomic_write
 from .mapshift import shift_map, shift_mappings
 from .model import InjectError, Pair, PairState, Problem, Scan, Skipped
-from .pairing import check_map, load_map, scan, trailing_comments
+from .pairing import load_map, scan, trailing_comments
 from .prologue import (
     CHUNK_ID_NAMESPACE,
     content_chunk_id,
@@ -97,7 +97,6 @@ __all__ = [
     "Problem",
     "Scan",
     "Skipped",
-    "check_map",
     "content_chunk_id",
     "inject",
     "insertion_offset",

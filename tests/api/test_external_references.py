@@ -1,0 +1,183 @@
+"""External references over a real server, each provider played by a local server that
+speaks its issue-creation API: create (201, external_url built as PostHog does), list,
+retrieve, DELETE 405; provider refusals, rate limits and faults give 400/429/502 with the
+provider's reason and store nothing; integrations never show their credentials."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from symbols.db.tables import external_references, integrations
+from symbols.errortracking.integrations import SecretBox, create_integration
+from symbols.signing import load_signing_key
+from tests.support.issues import seed_issue
+from tests.support.providers import ISSUE_CONFIGS, TOKEN, integration_configs, start_fake_providers
+
+EXPECTED_URLS = {
+    "github": "https://github.com/acme/web/issues/1",
+    "gitlab": "{url}/acme/web/issues/1",
+    "linear": "https://linear.app/acme/issue/ENG-1",
+    "jira": "{url}/browse/OPS-1",
+}
+
+
+@pytest.fixture
+async def fake():
+    providers = await start_fake_providers()
+    yield providers
+    await providers.server.close()
+
+
+@pytest.fixture
+async def setup(api_factory, fake):
+    api = await api_factory(integration_hosts=("127.0.0.1",))
+    box = SecretBox(load_signing_key(api.settings))
+    ids = {}
+    for kind, (config, secrets) in integration_configs(fake.url).items():
+        made = await create_integration(api.db, box, api.project_id, kind, f"Acme {kind}", config, secrets)
+        ids[kind] = made.id
+    async with api.db.begin() as conn:
+        issue = await seed_issue(conn, api.project_id, "fp-1", name="TypeError")
+    return api, ids, issue
+
+
+async def _count(api) -> int:
+    async with api.db.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(external_references))).scalar_one()
+
+
+@pytest.mark.parametrize("kind", ["github", "gitlab", "linear", "jira"])
+async def test_create_list_retrieve(setup, fake, kind):
+    api, ids, issue = setup
+    status, body = await api.call("POST", "external_references/", json={
+        "integration_id": ids[kind], "issue": issue, "config": ISSUE_CONFIGS[kind]})
+    assert status == 201, body
+    expected = EXPECTED_URLS[kind].format(url=fake.url)
+    assert body == {"id": body["id"], "integration": {"id": ids[kind], "kind": kind, "display_name": f"Acme {kind}"},
+                    "external_url": expected}
+    [(sent_kind, _, _, sent)] = fake.requests
+    assert sent_kind == kind and TOKEN not in str(sent)
+    if kind == "jira":
+        assert sent["fields"]["description"]["content"][1]["content"][0]["text"] == "first: today"
+    status, listed = await api.call("GET", "external_references/")
+    assert status == 200 and listed["count"] == 1 and listed["results"] == [body]
+    assert await api.call("GET", f"external_references/{body['id']}/") == (200, body)
+    status, shown = await api.call("GET", f"issues/{issue}/")
+    assert status == 200 and shown["external_issues"] == [body]
+    status, error = await api.call("DELETE", f"external_references/{body['id']}/")
+    assert status == 405 and error["code"] == "method_not_allowed"
+    assert await _count(api) == 1
+
+
+@pytest.mark.parametrize("kind, mode, status, code, reason, retry", [
+    ("github", "rate_limit", 429, "provider_rate_limited", "API rate limit exceeded", True),
+    ("github", "secondary", 429, "provider_rate_limited", "secondary rate limit", True),
+    ("github", "server_error", 502, "provider_unavailable", "GitHub answered 502", False),
+    ("gitlab", "rate_limit", 429, "provider_rate_limited", "GitLab answered 429", True),
+    ("linear", "rate_limit", 429, "provider_rate_limited", "Rate limit exceeded", True),
+    ("jira", "rate_limit", 429, "provider_rate_limited", "Jira answered 429", True),
+    ("jira", "server_error", 502, "provider_unavailable", "Internal server error", False),
+])
+async def test_provider_failures_store_nothing(setup, fake, kind, mode, status, code, reason, retry):
+    api, ids, issue = setup
+    fake.fail[kind] = mode
+    async with api.client.post(api.path("external_references/"), headers={"Authorization": f"Bearer {api.secret}"},
+                               json={"integration_id": ids[kind], "issue": issue, "config": ISSUE_CONFIGS[kind]}) as resp:
+        body = await resp.json()
+        assert resp.status == status and body["code"] == code and reason in body["detail"], body
+        if retry:
+            assert 0 < int(resp.headers["Retry-After"]) <= 120
+    assert await _count(api) == 0
+
+
+@pytest.mark.parametrize("kind, config, reason", [
+    ("github", {**ISSUE_CONFIGS["github"], "repository": "missing"}, "GitHub answered 404: Not Found"),
+    ("gitlab", {**ISSUE_CONFIGS["gitlab"], "title": " "}, None),  # refused before calling
+    ("linear", {**ISSUE_CONFIGS["linear"], "team_id": "nope"}, "Linear answered 200: Entity not found: Team"),
+    ("jira", {**ISSUE_CONFIGS["jira"], "project_key": "NOPE"}, "Jira answered 400: project: valid project is required"),
+])
+async def test_provider_refusals_are_400_with_the_reason(setup, fake, kind, config, reason):
+    api, ids, issue = setup
+    status, body = await api.call("POST", "external_references/", json={
+        "integration_id": ids[kind], "issue": issue, "config": config})
+    assert status == 400
+    if reason is None:
+        assert body["attr"] == "config" and fake.requests == []
+    else:
+        assert (body["code"], body["detail"]) == ("provider_error", reason)
+    assert await _count(api) == 0
+
+
+async def test_bad_credentials_and_unreachable_providers(setup, fake):
+    api, _, issue = setup
+    box = SecretBox(load_signing_key(api.settings))
+    config, _ = integration_configs(fake.url)["github"]
+    wrong = await create_integration(api.db, box, api.project_id, "github", "wrong", config, {"token": "bad"})
+    status, body = await api.call("POST", "external_references/", json={
+        "integration_id": wrong.id, "issue": issue, "config": ISSUE_CONFIGS["github"]})
+    assert (status, body["detail"]) == (400, "GitHub answered 401: Bad credentials")
+    gone = await create_integration(api.db, box, api.project_id, "gitlab", "gone",
+                                    {"hostname": "http://127.0.0.1:9", "project_id": 1, "project_path": "a/b"},
+                                    {"token": TOKEN})
+    status, body = await api.call("POST", "external_references/", json={
+        "integration_id": gone.id, "issue": issue, "config": ISSUE_CONFIGS["gitlab"]})
+    assert status == 502 and body["code"] == "provider_unavailable"
+    assert await _count(api) == 0
+
+
+async def test_only_configured_hosts_are_called(api_factory, fake):
+    api = await api_factory()  # no integration_hosts: 127.0.0.1 is not allowed
+    box = SecretBox(load_signing_key(api.settings))
+    config, secrets = integration_configs(fake.url)["github"]
+    made = await create_integration(api.db, box, api.project_id, "github", "local", config, secrets)
+    async with api.db.begin() as conn:
+        issue = await seed_issue(conn, api.project_id, "fp-1")
+    status, body = await api.call("POST", "external_references/", json={
+        "integration_id": made.id, "issue": issue, "config": ISSUE_CONFIGS["github"]})
+    assert status == 400 and body["code"] == "host_not_allowed" and fake.requests == []
+
+
+async def test_validation_and_other_projects(setup, fake):
+    api, ids, issue = setup
+    base = {"integration_id": ids["github"], "issue": issue, "config": ISSUE_CONFIGS["github"]}
+    for change, attr in [({"integration_id": None}, "integration_id"), ({"integration_id": 999}, "integration_id"),
+                         ({"issue": "not-a-uuid"}, "issue"), ({"issue": "00000000-0000-4000-8000-000000000000"}, "issue"),
+                         ({"config": "x"}, "config"), ({"config": {"title": "t"}}, "config")]:
+        status, body = await api.call("POST", "external_references/", json={**base, **change})
+        assert status == 400 and body["attr"] == attr, change
+    status, body = await api.call("POST", "external_references/", json={"issue": issue})
+    assert status == 400 and body["attr"] == "integration_id" and body["code"] == "required"
+
+    status, made = await api.call("POST", "external_references/", json=base)
+    assert status == 201
+    other = await api.new_project()
+    other_key = await api.new_key(projects=[other])
+    assert (await api.call("GET", f"external_references/{made['id']}/", key=other_key, project=other))[0] == 404
+    assert (await api.call("GET", "external_references/", key=other_key, project=other))[1]["count"] == 0
+    # Another project's integration and issue are unknown to this one.
+    status, body = await api.call("POST", "external_references/", key=other_key, project=other, json=base)
+    assert status == 400 and body["attr"] == "integration_id"
+    assert len(fake.requests) == 1
+
+
+async def test_integrations_list_hides_credentials(setup):
+    api, ids, _ = setup
+    headers = {"Authorization": f"Bearer {api.secret}"}
+    for base in ("projects", "environments"):
+        async with api.client.get(f"/api/{base}/{api.project_id}/integrations/", headers=headers) as resp:
+            assert resp.status == 200
+            raw = await resp.text()
+            body = await resp.json()
+        assert body["count"] == 4 and TOKEN not in raw
+        github = next(i for i in body["results"] if i["kind"] == "github")
+        assert github["id"] == ids["github"] and github["display_name"] == "Acme github"
+        assert set(github) == {"id", "kind", "display_name", "config", "created_at", "created_by", "errors"}
+    async with api.db.connect() as conn:
+        stored = (await conn.execute(select(integrations.c.sensitive_config))).scalars().all()
+    assert stored and all(TOKEN not in s for s in stored)  # encrypted at rest
+    other = await api.new_project()
+    other_key = await api.new_key(projects=[other])
+    async with api.client.get(f"/api/projects/{api.project_id}/integrations/",
+                              headers={"Authorization": f"Bearer {other_key}"}) as resp:
+        assert resp.status == 404
