@@ -98,6 +98,14 @@ async def get_symbol_sets_by_refs(
     return {s.ref: s for s in map(_from_row, rows)}
 
 
+async def awaits_upload(conn: AsyncConnection, storage_ptr: str) -> bool:
+    """Whether a symbol set waits for its blob at ``storage_ptr`` (started, not finished)."""
+    row = await conn.execute(
+        select(symbol_sets.c.id).where(symbol_sets.c.storage_ptr == storage_ptr, symbol_sets.c.uploaded_at.is_(None))
+    )
+    return row.first() is not None
+
+
 async def get_symbol_sets(conn: AsyncConnection, project_id: int, ids: Iterable[str]) -> list[SymbolSet]:
     ids = sorted(set(ids))
     if not ids:

@@ -7,6 +7,9 @@ store; ``finish`` HEAD-checks every object, enforces the size limit (an oversize
 object and its row are deleted: ``TooLarge``) and records each content hash with its
 processing job in one transaction.
 
+The service's own upload route (``POST /uploads/``, for stores that cannot presign)
+takes bytes for a key only while ``check_upload_open`` finds its set waiting for them.
+
 Direct (one request): ``check_direct`` refuses a bad release before the body is read;
 ``store_direct`` stores the spooled file under a fresh key and records it with its job.
 
@@ -27,6 +30,7 @@ from ..db import Database
 from ..db.jobs import enqueue_symbol_set_processing
 from ..db.symbol_sets import (
     SymbolSet,
+    awaits_upload,
     delete_symbol_sets,
     get_symbol_set_by_ref,
     get_symbol_sets,
@@ -35,7 +39,7 @@ from ..db.symbol_sets import (
     record_upload,
     update_symbol_set,
 )
-from ..errors import InvalidInput, TooLarge
+from ..errors import InvalidInput, StateConflict, TooLarge
 from ..storage import BlobStore
 from .blobs import blob_key, discard_blobs
 from .container import ContainerError, sniff
@@ -202,6 +206,16 @@ async def finish(
                 release_id=symbol_set.release_id,
             )
             await enqueue_symbol_set_processing(conn, symbol_set.id, project_id)
+
+
+async def check_upload_open(db: Database, key: str) -> None:
+    """Refuse bytes for ``key`` unless its symbol set waits for them: a presigned policy
+    cannot be replayed after ``finish_upload`` (the blob would change under its
+    content_hash and index) nor after a DELETE (it would recreate an orphan blob)."""
+    async with db.connect() as conn:
+        if not await awaits_upload(conn, key):
+            raise StateConflict("upload_closed", "This upload is finished or its symbol set was deleted; "
+                                                "start a new upload.", "policy")
 
 
 async def check_direct(db: Database, project_id: int, chunk_id: str, release_id: str | None) -> SymbolSet | None:

@@ -3,6 +3,7 @@ the committed esbuild bundle's frames resolved, fingerprinted, linked and stored
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from symbols.db import access
 from symbols.db.events import events_awaiting, stack_frames_by_raw_id
-from symbols.db.tables import issue_assignments, issues, projects
+from symbols.db.tables import issue_assignments, issues, person_distinct_ids, persons, projects
 from symbols.errortracking.stream import DatabaseStream
 from tests.support.pipeline import APP_FRAMES, app_exception, captured, frames_of
 
@@ -213,3 +214,28 @@ async def test_a_fault_before_the_commit_stores_nothing(harness):
         assert (await conn.execute(select(issue_assignments))).all() == []
     [issue] = await harness.issues()
     assert issue.occurrences == 1
+
+
+async def test_events_get_their_person_and_identify_links_the_anonymous_id(harness):
+    def event(name: str, distinct_id: str, **props):
+        item = captured(props, event=name)
+        return dataclasses.replace(item, distinct_id=distinct_id)
+
+    anon = event("$pageview", "anon-1")
+    other = event("$pageview", "someone-else")
+    identify = event("$identify", "ada@example.com", **{"$anon_distinct_id": "anon-1", "$set": {"plan": "pro"}})
+    later = event("$exception", "anon-1", **{"$exception_list": [app_exception(chunk_id=None)]})
+    await harness.publish(anon, other)
+    await harness.drain()
+    await harness.publish(identify, later)
+    await harness.drain()
+
+    person = {e.uuid: (await harness.event(e.uuid)).person_id for e in (anon, other, identify, later)}
+    assert all(person.values())
+    assert person[identify.uuid] == person[later.uuid]
+    assert person[other.uuid] != person[identify.uuid]
+    async with harness.db.connect() as conn:
+        ids = dict((await conn.execute(select(person_distinct_ids.c.distinct_id, person_distinct_ids.c.person_id))).all())
+        [row] = (await conn.execute(select(persons).where(persons.c.id == person[identify.uuid]))).all()
+    assert ids["anon-1"] == ids["ada@example.com"] == person[identify.uuid]
+    assert row.is_identified and row.properties == {"plan": "pro"}
