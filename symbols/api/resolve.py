@@ -28,7 +28,7 @@ from ..resolve.frames import (
 from .auth import READ
 from .context import context
 from .errors import PayloadTooLarge, ValidationError
-from .models import Flag, absent
+from .models import Flag, ReleaseId, absent
 from .operation import Input, operation
 from .parse import json_response
 
@@ -110,6 +110,9 @@ class ResolveRequest(BaseModel):
         DEFAULT_CONTEXT_LINES, ge=0, le=MAX_CONTEXT_LINES, description="Source lines before and after."
     )
     explain: Flag = Field(False, description="Add each frame's lookup steps (`explain`).")
+    release_id: ReleaseId = Field(
+        None, description="Where several sets were uploaded for one script URL, prefer this release's."
+    )
     debug_meta: DebugMeta | None = Field(
         None, description="Sentry's `debug_meta`: frames of an image's `code_file` take its `debug_id`."
     )
@@ -181,7 +184,7 @@ async def resolve_frames(request: web.Request, inp: Input[None, None, ResolveReq
     if ("frames" in sent) == ("exception_list" in sent):
         raise ValidationError("invalid_input", "Send either frames or exception_list.", "frames")
     resolver = context(request).resolver
-    options = {"context_lines": body.context_lines, "explain": body.explain}
+    options = {"context_lines": body.context_lines, "explain": body.explain, "release_id": body.release_id}
     images = {i.code_file: i.debug_id for i in body.debug_meta.images if i.code_file and i.debug_id} \
         if body.debug_meta is not None else {}
 

@@ -13,7 +13,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..db import Database, DatabaseUnavailable
-from ..db.symbol_sets import SymbolSet, get_symbol_sets_by_refs, touch_last_used_many
+from ..db.symbol_sets import (
+    SymbolSet,
+    get_symbol_sets_by_refs,
+    get_symbol_sets_by_urls,
+    touch_last_used_many,
+)
 from ..db.types import utcnow
 from ..sourcemaps import SourceMap
 from ..symbol_sets.failures import parse_failure
@@ -112,10 +117,12 @@ class Resolver:
         *,
         context_lines: int = DEFAULT_CONTEXT_LINES,
         explain: bool = False,
+        release_id: str | None = None,
     ) -> list[dict]:
-        """Resolved frames, in order, one per input frame."""
+        """Resolved frames, in order, one per input frame (found by URL: preferably a set
+        of ``release_id``)."""
         traces: list[list[dict]] = [[] for _ in frames]
-        sets_for = await self._find_sets(project_id, frames, traces)
+        sets_for = await self._find_sets(project_id, frames, traces, release_id)
 
         loads: dict[str, asyncio.Task] = {}
         load_steps: dict[str, list[dict]] = {}
@@ -141,12 +148,13 @@ class Resolver:
         async with self._load_limit:
             return await self.loader.get(symbol_set, steps)
 
-    async def _find_sets(self, project_id: int, frames: list[Frame], traces) -> list[SymbolSet | None]:
+    async def _find_sets(self, project_id: int, frames: list[Frame], traces, release_id) -> list[SymbolSet | None]:
         """Each frame's set: by chunk id, then debug id, then script URL."""
         ids = {i for f in frames for i in (f.chunk_id, f.debug_id) if i}
         urls = {script_url(f.filename) for f in frames if f.filename and not needs_no_map(f.filename)}
         async with self.db.connect() as conn:
             by_ref = await get_symbol_sets_by_refs(conn, project_id, ids | urls)
+            by_url = await get_symbol_sets_by_urls(conn, project_id, urls - by_ref.keys(), release_id=release_id)
         found: list[SymbolSet | None] = []
         for frame, steps in zip(frames, traces):
             if needs_no_map(frame.filename):
@@ -170,13 +178,8 @@ class Resolver:
             if symbol_set is None:
                 if frame.filename:
                     url = script_url(frame.filename)
-                    symbol_set = by_ref.get(url)
-                    steps.append(step(
-                        "url_lookup",
-                        symbol_set is not None,
-                        f"symbol set {symbol_set.id} has ref {symbol_set.ref!r}" if symbol_set
-                        else f"no symbol set of this project has ref {url!r}",
-                    ))
+                    symbol_set = by_ref.get(url) or by_url.get(url)
+                    steps.append(step("url_lookup", symbol_set is not None, _url_detail(url, symbol_set)))
                 else:
                     steps.append(step("url_lookup", False, "the frame has no filename"))
             found.append(symbol_set)
@@ -252,6 +255,15 @@ class Resolver:
                 await touch_last_used_many(conn, stale)
         except (DatabaseUnavailable, OSError) as exc:
             log.warning("last_used not updated: %s", exc)
+
+
+def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:
+    if symbol_set is None:
+        return (f"no symbol set of this project has ref or URL {url!r}: upload its map with "
+                "`symbols sourcemap upload --url-prefix` set to where the scripts are served")
+    if symbol_set.ref == url:
+        return f"symbol set {symbol_set.id} has ref {url!r}"
+    return f"symbol set {symbol_set.id} ({symbol_set.ref}) was uploaded for URL {symbol_set.url!r}"
 
 
 def _usable(symbol_set: SymbolSet) -> ResolveFailure | None:
