@@ -170,9 +170,13 @@ class _ProgressBar:
 @click.option("--batch-size", default=50, show_default=True, type=click.IntRange(1, 1000),
               help="Symbol sets per bulk_start_upload request.")
 @click.option("--delete-after", is_flag=True, help="Delete each map once the service has it.")
+@click.option("--url-prefix", default="~", show_default=True,
+              help="Where DIRECTORY is served, e.g. '~/assets' (~ matches any scheme and host) or "
+                   "'https://cdn.example.com/assets': each script's URL is this plus its path under "
+                   "DIRECTORY, so traces that name scripts by URL find their set.")
 def upload(directory: Path, host: str | None, project: str | None, token: str | None,
            release_name: str | None, release_version: str | None, concurrency: int,
-           batch_size: int, delete_after: bool) -> None:
+           batch_size: int, delete_after: bool, url_prefix: str) -> None:
     """Upload every injected script/map pair under DIRECTORY as a symbol set.
 
     Sets the service already has with the same content are skipped. Prints a summary;
@@ -198,6 +202,7 @@ def upload(directory: Path, host: str | None, project: str | None, token: str | 
             return await upload_directory(
                 client, directory, release=release, concurrency=concurrency,
                 batch_size=batch_size, delete_after=delete_after, progress=_ProgressBar(),
+                url_prefix=url_prefix,
             )
 
     try:

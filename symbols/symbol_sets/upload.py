@@ -53,6 +53,8 @@ class Upload:
     chunk_id: str
     release_id: str | None
     content_hash: str | None
+    # The URL the script is served at (``~/path``: any scheme and host).
+    url: str | None = None
 
 
 def binds_release(existing: SymbolSet, release_id: str | None) -> bool:
@@ -96,6 +98,8 @@ class StartPlan:
     new: list[Upload] = field(default_factory=list)
     rearm: list[SymbolSet] = field(default_factory=list)
     bind: list[tuple[SymbolSet, str]] = field(default_factory=list)
+    # existing sets whose script is now served at another URL
+    moved: list[tuple[SymbolSet, str]] = field(default_factory=list)
     # chunk id -> the fresh blob key its bytes go to
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -121,6 +125,8 @@ async def plan_start(
             continue
         if binds_release(current, upload.release_id):
             plan.bind.append((current, upload.release_id))
+        if upload.url is not None and upload.url != current.url:
+            plan.moved.append((current, upload.url))
         if always or needs_upload(current, upload, force=force, skip_on_conflict=skip_on_conflict):
             plan.rearm.append(current)
     refs = [u.chunk_id for u in plan.new] + [s.ref for s in plan.rearm]
@@ -139,9 +145,12 @@ async def apply_start(db: Database, store: BlobStore, plan: StartPlan) -> dict[s
                 ref=upload.chunk_id,
                 storage_ptr=plan.keys[upload.chunk_id],
                 release_id=upload.release_id,
+                url=upload.url,
             )
         for current, release_id in plan.bind:
             await update_symbol_set(conn, current.id, release_id=release_id)
+        for current, url in plan.moved:
+            await update_symbol_set(conn, current.id, url=url)
         for current in plan.rearm:
             ids[current.ref] = current.id
             await update_symbol_set(

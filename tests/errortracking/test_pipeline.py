@@ -93,11 +93,29 @@ async def test_frames_without_a_symbol_set_wait_for_it(harness):
     assert [f["column"] for f in url_frames] == [398, 185, 36, 77]
     async with harness.db.connect() as conn:
         assert sorted(await events_awaiting(conn, harness.project_id, "chunk-late")) == sorted([a.uuid, a2.uuid])
-        assert await events_awaiting(conn, harness.project_id, "https://cdn.example.com/assets/app.js?v=2") == [b.uuid]
+        # Waiting by the URL as the resolver matches it: no query string.
+        assert await events_awaiting(conn, harness.project_id, "https://cdn.example.com/assets/app.js") == [b.uuid]
     # Unresolved frames fingerprint on the minified positions: a and a2 share an issue.
     occurrences = sorted(i.occurrences for i in await harness.issues())
     assert occurrences == [1, 2]
     assert (await harness.event(a.uuid)).issue_id == (await harness.event(a2.uuid)).issue_id
+
+
+async def test_engine_frames_need_no_map_and_do_not_wait(harness):
+    exception = app_exception()
+    exception["stacktrace"]["frames"].insert(0, {
+        "platform": "node:javascript", "filename": "node:internal/process/task_queues",
+        "function": "process.processTicksAndRejections", "lineno": 95, "colno": 5, "in_app": True})
+    event = captured({"$exception_list": [exception]})
+    await harness.upload("chunk-app")
+    await harness.publish(event)
+    await harness.drain()
+    [internal, *app] = frames_of((await harness.event(event.uuid)).properties)
+    assert (internal["resolve_failure"], internal["resolved_name"], internal["in_app"]) == (
+        "NoMapNeeded", "process.processTicksAndRejections", False)
+    assert "symbol_set_ref" not in internal and all(f["resolved"] for f in app)
+    async with harness.db.connect() as conn:
+        assert await events_awaiting(conn, harness.project_id, "node:internal/process/task_queues") == []
 
 
 async def test_python_frames_pass_through_and_client_fingerprint_wins(harness):
