@@ -74,8 +74,10 @@ async def test_retrieve_shape(api):
     [set_id] = await make_sets(api, 1)
     status, item = await api.call("GET", f"symbol_sets/{set_id}/")
     assert status == 200
+    # PostHog's fields, and the script URL the set was uploaded for (null: none given).
     assert set(item) == {"id", "ref", "team_id", "created_at", "storage_ptr", "failure_reason",
-                         "content_hash", "last_used", "release"}
+                         "content_hash", "last_used", "release", "url"}
+    assert item["url"] is None
     assert item["team_id"] == api.project_id and item["created_at"].endswith("Z")
 
 
