@@ -210,14 +210,14 @@ def main(argv: list[str] | None = None) -> int:
         _child(args.cases[0], args.limit_mib * MIB, args.numpy)
         return 0
     print(f"address-space limit {args.limit_mib} MiB, decoder: {'numpy' if args.numpy else 'C if built'}")
-    print(f"{'case':28} {'outcome':18} {'seconds':>8} {'peak RSS':>10}  note")
+    print(f"{'case':28} {'outcome':21} {'seconds':>8} {'peak RSS':>10}  note")
     failed = 0
     for name in args.cases or CASES:
         result = run_case(name, limit=args.limit_mib * MIB, numpy_only=args.numpy)
         seconds = "-" if result.seconds is None else f"{result.seconds:.3f}"
         mark = "" if result.outcome == CASES[name].expected else f"  EXPECTED {CASES[name].expected}"
         failed += bool(mark)
-        print(f"{name:28} {result.outcome:18} {seconds:>8} {result.peak_rss_mib:>6.0f} MiB  "
+        print(f"{name:28} {result.outcome:21} {seconds:>8} {result.peak_rss_mib:>6.0f} MiB  "
               f"{CASES[name].note}{mark}", flush=True)
     return 1 if failed else 0
 
