@@ -78,7 +78,11 @@ def function_name(source_map: SourceMap, line: int, column: int, token_name: str
     """
     if source_map.scopes is not None:
         name = source_map.function_name(line, column)
-        return name if name is not None else frame.function
+        if name is None:
+            return frame.function
+        # V8 and SpiderMonkey print a constructor call as "new f": symbolic's "new Klass".
+        constructing = (frame.function or "").startswith("new ")
+        return f"new {name}" if constructing and not name.startswith(("new ", "<")) else name
     return token_name or frame.function
 
 
