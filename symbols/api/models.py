@@ -56,6 +56,11 @@ def described(schema: dict, description: str | None = None) -> Any:
     return Annotated[Any, WithJsonSchema(extra), Field(json_schema_extra=_drop_default)]
 
 
+def sent(body: BaseModel) -> dict:
+    """The fields a client sent (for a domain function that checks them itself)."""
+    return body.model_dump(exclude_unset=True)
+
+
 class Success(BaseModel):
     success: bool
 

@@ -138,11 +138,17 @@ class Resolver:
             await asyncio.wait(loads.values())
 
         out = []
+        contexts: list[tuple[dict, LoadedIndex, int]] = []
         for frame, symbol_set, steps in zip(frames, sets_for, traces):
-            result = self._resolve_one(frame, symbol_set, steps, loads, load_steps, context_lines)
+            result = self._resolve_one(frame, symbol_set, steps, loads, load_steps, contexts)
             if explain:
                 result["explain"] = steps
             out.append(result)
+        if context_lines >= 0:
+            # Sources are split into lines lazily, long ones off the event loop.
+            for result, loaded, source_index in contexts:
+                lines = await loaded.source_lines(source_index)
+                result["context"] = source_context(lines, result["line"] - 1, context_lines)
         if self.metrics is not None:
             self.metrics.frames_resolved("resolved" if r["resolved"] else r["resolve_failure"] for r in out)
         await self._touch([s for s in sets_for if s is not None])
@@ -189,7 +195,7 @@ class Resolver:
             found.append(symbol_set)
         return found
 
-    def _resolve_one(self, frame, symbol_set, steps, loads, load_steps, context_lines) -> dict:
+    def _resolve_one(self, frame, symbol_set, steps, loads, load_steps, contexts) -> dict:
         if symbol_set is None:
             if needs_no_map(frame.filename):
                 return unresolved(frame, NO_MAP_NEEDED)
@@ -233,7 +239,7 @@ class Resolver:
         how = "enclosing function from scopes" if source_map.scopes is not None else "no scopes: token or frame name"
         steps.append(step("function_name", name is not None, f"{how}: {name!r}"))
         in_app = _is_in_app_path(token.source) and not source_map.is_ignored(token.source_index)
-        return {
+        result = {
             "raw_id": frame.raw_id,
             "mangled_name": frame.function,
             "line": token.line + 1,
@@ -244,9 +250,10 @@ class Resolver:
             "lang": "javascript",
             "resolved": True,
             "resolve_failure": None,
-            "context": source_context(loaded.lines(token.source_index), token.line, context_lines)
-            if context_lines >= 0 else None,
+            "context": None,  # filled in by resolve() unless context_lines < 0
         }
+        contexts.append((result, loaded, token.source_index))
+        return result
 
     async def _touch(self, sets: list[SymbolSet]) -> None:
         """Refresh ``last_used`` at most every 12 hours per set."""
