@@ -23,6 +23,7 @@ from ..db.types import utcnow
 from ..sourcemaps import SourceMap
 from ..symbol_sets.failures import parse_failure
 from .cache import LoadedIndex
+from .fetching import ScriptFetcher
 from .frames import (
     DEFAULT_CONTEXT_LINES,
     NO_MAP_NEEDED,
@@ -107,10 +108,12 @@ def unresolved(frame: Frame, kind: str) -> dict:
 
 class Resolver:
     def __init__(
-        self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8, metrics: Metrics | None = None
+        self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8, metrics: Metrics | None = None,
+        fetcher: ScriptFetcher | None = None,
     ) -> None:
         self.db = db
         self.loader = loader
+        self.fetcher = fetcher
         self.metrics = metrics
         self._load_limit = asyncio.Semaphore(load_concurrency)
 
@@ -127,6 +130,8 @@ class Resolver:
         of ``release_id``)."""
         traces: list[list[dict]] = [[] for _ in frames]
         sets_for = await self._find_sets(project_id, frames, traces, release_id)
+        if self.fetcher is not None:
+            sets_for, traces = await self._fetch_missing(project_id, frames, sets_for, traces, release_id)
 
         loads: dict[str, asyncio.Task] = {}
         load_steps: dict[str, list[dict]] = {}
@@ -153,6 +158,21 @@ class Resolver:
             self.metrics.frames_resolved("resolved" if r["resolved"] else r["resolve_failure"] for r in out)
         await self._touch([s for s in sets_for if s is not None])
         return out
+
+    async def _fetch_missing(self, project_id, frames, sets_for, traces, release_id):
+        """Fetch the scripts no set matches (the project's fetch setting decides), then
+        find the sets again."""
+        missing = [script_url(f.filename) for f, s in zip(frames, sets_for)
+                   if s is None and f.filename and not needs_no_map(f.filename)]
+        fetched = set(await self.fetcher.fetch(project_id, missing)) if missing else set()
+        if not fetched:
+            return sets_for, traces
+        traces = [[] for _ in frames]
+        sets_for = await self._find_sets(project_id, frames, traces, release_id)
+        for frame, steps in zip(frames, traces):
+            if frame.filename and script_url(frame.filename) in fetched:
+                steps.insert(0, step("fetch", True, f"fetched {script_url(frame.filename)} and its map"))
+        return sets_for, traces
 
     async def _load(self, symbol_set: SymbolSet, steps: list[dict]) -> LoadedIndex:
         async with self._load_limit:
