@@ -17,6 +17,7 @@ from ..db import Database, DatabaseUnavailable
 from ..db.symbol_sets import SymbolSet, touch_last_used_many
 from ..db.types import utcnow
 from ..sourcemaps import SourceMap
+from ..sourcemaps.naming import ANONYMOUS
 from ..symbol_sets.failures import parse_failure
 from .cache import LoadedIndex
 from .fetching import ScriptFetcher
@@ -146,6 +147,8 @@ class Resolver:
             if explain:
                 result["explain"] = steps
             out.append(result)
+        for result, loaded, source_index in contexts:
+            await _name_by_original(result, loaded, source_index, explain)
         if context_lines >= 0:
             # Sources are split into lines lazily, long ones off the event loop.
             for result, loaded, source_index in contexts:
@@ -246,6 +249,19 @@ class Resolver:
                 await touch_last_used_many(conn, stale)
         except (DatabaseUnavailable, OSError) as exc:
             log.warning("last_used not updated: %s", exc)
+
+
+async def _name_by_original(result: dict, loaded: LoadedIndex, source_index: int, explain: bool) -> None:
+    """Name a resolved frame by the original function holding its original position, when
+    the map has the (JavaScript) source: what minifiers inline or reshape keeps its name."""
+    scopes = await loaded.original_scopes(source_index, result["source"])
+    name = scopes.name_at(result["line"] - 1, result["column"] - 1) if scopes is not None else None
+    if name is None or name == ANONYMOUS and result["resolved_name"] not in (None, ANONYMOUS):
+        return
+    constructing = (result["mangled_name"] or "").startswith("new ")
+    result["resolved_name"] = f"new {name}" if constructing and not name.startswith(("new ", "<")) else name
+    if explain:
+        result["explain"].append(step("function_name", True, f"enclosing function in the original source: {name!r}"))
 
 
 def _usable(symbol_set: SymbolSet) -> ResolveFailure | None:

@@ -26,6 +26,31 @@ _RESERVED = frozenset(
 )
 
 
+_JAVASCRIPT = (".js", ".mjs", ".cjs", ".jsx")
+
+
+class _Unmapped:
+    """A map of nothing: names are kept as the source writes them."""
+
+    segment_count = 0
+    names = ()
+
+
+def original_scope_table(source_url: str | None, content: str, *, limits=None):
+    """The function scopes of an original JavaScript source (from sourcesContent), named
+    as written, or None for another language. Naming the frame by the original function
+    that holds its original position survives what minifiers do to functions (terser
+    inlining `runNaming` into its caller or turning `{ onReserve() {} }` into a bare arrow,
+    SWC lowering `#check` to a helper)."""
+    from symbols.sourcemaps.limits import DEFAULT_LIMITS
+    from symbols.sourcemaps.scopes import build_scope_table  # scopes imports this module
+
+    path = (source_url or "").split("?", 1)[0].split("#", 1)[0].lower()
+    if not path.endswith(_JAVASCRIPT):
+        return None
+    return build_scope_table(content, _Unmapped(), limits=limits or DEFAULT_LIMITS)
+
+
 class OriginalText:
     """Reads identifiers from a map's sources, each source split into lines once."""
 
@@ -120,4 +145,4 @@ def _original(nodes: list, source_map, positions, *, exact_names: bool = True) -
     return out
 
 
-__all__ = ["OriginalText", "original_names"]
+__all__ = ["OriginalText", "original_names", "original_scope_table"]
