@@ -38,6 +38,7 @@ from .errortracking.stream import EventStream, open_stream
 from .files import remove_orphans
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
+from .resolve.fetching import ScriptFetcher
 from .signing import Signer, load_signing_key
 from .storage import BlobStore, open_blob_store
 from .symbol_sets.pool import IndexBuilder
@@ -81,7 +82,8 @@ async def _remove_orphans(store: BlobStore, tmp_dir: Path | None) -> None:
 def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics) -> Resolver:
     cache = IndexCache(settings.cache_bytes)
     metrics.track_cache(cache)
-    return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics)
+    fetcher = ScriptFetcher(db, store, test_networks=settings.fetch_test_networks)
+    return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics, fetcher=fetcher)
 
 
 def _open_stream(settings: Settings, db: Database) -> EventStream:

@@ -6,6 +6,7 @@ is called once (by the command line) and the object is passed down.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -112,6 +113,19 @@ def host_list(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def loopback_networks(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated loopback networks (``127.0.0.1/32``, ``::1``); nothing else."""
+    networks = tuple(n.strip() for n in text(name, raw).split(",") if n.strip())
+    for network in networks:
+        try:
+            loopback = ipaddress.ip_network(network).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ConfigError(f"{name} must list loopback networks, got {network!r}")
+    return networks
+
+
 def bare_host_list(name: str, raw: str) -> tuple[str, ...]:
     """``host_list`` with IPv6 brackets dropped, as hosts are compared to Host headers."""
     return tuple(h.strip("[]") for h in host_list(name, raw))
@@ -203,6 +217,9 @@ class Settings:
     # Hosts (host or host:port) the service may call for integrations besides each
     # provider's public API (a self-hosted GitLab or Jira); http:// is allowed for these.
     integration_hosts: tuple[str, ...] = ()
+    # For tests only: loopback networks fetching may reach although they are not public
+    # (tests serve scripts on 127.0.0.1). Never set it in production.
+    fetch_test_networks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -289,6 +306,7 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_INDEX_TIMEOUT_SECONDS", "index_timeout_seconds", number()),
     EnvVar("SYMBOLS_INDEX_MEMORY_BYTES", "index_memory_bytes", integer(0)),
     EnvVar("SYMBOLS_INTEGRATION_HOSTS", "integration_hosts", host_list),
+    EnvVar("SYMBOLS_FETCH_TEST_NETWORKS", "fetch_test_networks", loopback_networks),
 )
 
 

@@ -49,6 +49,7 @@ GOOD = {
     "SYMBOLS_INDEX_TIMEOUT_SECONDS": ("30.5", 30.5),
     "SYMBOLS_INDEX_MEMORY_BYTES": ("0", 0),
     "SYMBOLS_INTEGRATION_HOSTS": (" GitLab.example.com, 10.0.0.5:8080,", ("gitlab.example.com", "10.0.0.5:8080")),
+    "SYMBOLS_FETCH_TEST_NETWORKS": ("127.0.0.1/32, ::1", ("127.0.0.1/32", "::1")),
 }
 
 # Values each variable must refuse with a ConfigError that names it.
@@ -91,6 +92,7 @@ BAD = {
     "SYMBOLS_INDEX_TIMEOUT_SECONDS": ["-5", "inf"],
     "SYMBOLS_INDEX_MEMORY_BYTES": ["-1", "2GiB"],
     "SYMBOLS_INTEGRATION_HOSTS": ["https://gitlab.example.com", "a b", "user@host"],
+    "SYMBOLS_FETCH_TEST_NETWORKS": ["10.0.0.0/8", "0.0.0.0/0", "localhost"],
 }
 
 NAMES = [var.name for var in SETTINGS_FROM_ENV]

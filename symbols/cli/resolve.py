@@ -15,6 +15,7 @@ import click
 import orjson
 
 from symbols.buildtools.stacktrace import FrameLine, Trace, parse, script_path
+from symbols.sourcemaps.lines import LINE_BREAK
 
 _TAIL_BYTES = 16384  # the trailing //# comments are near the end of a script
 
@@ -24,6 +25,7 @@ class ChunkIds:
     """Chunk ids of the injected scripts under a build folder, by relative path."""
 
     by_path: dict[tuple[str, ...], str]
+    directory: Path | None = None
 
     @classmethod
     def scan(cls, directory: Path) -> ChunkIds:
@@ -41,22 +43,45 @@ class ChunkIds:
             chunk_id = trailing_comments(tail).get("chunkId")
             if chunk_id:
                 found[script.relative_to(directory).parts] = chunk_id
-        return cls(found)
+        return cls(found, directory)
 
-    def lookup(self, filename: str) -> str | None:
-        """The chunk id of the script whose path ends like the frame's script path (the
+    def match(self, filename: str) -> tuple[str, ...] | None:
+        """The path of the script whose path ends like the frame's script path (the
         longest match wins; a tie between different ids gives none)."""
         wanted = PurePosixPath(script_path(filename)).parts
-        best, ids = 0, set()
+        best, ids, at = 0, set(), None
         for parts, chunk_id in self.by_path.items():
             common = 0
             while common < min(len(parts), len(wanted)) and parts[-1 - common] == wanted[-1 - common]:
                 common += 1
             if common > best:
-                best, ids = common, {chunk_id}
+                best, ids, at = common, {chunk_id}, parts
             elif common == best and common:
                 ids.add(chunk_id)
-        return next(iter(ids)) if best and len(ids) == 1 else None
+        return at if best and len(ids) == 1 else None
+
+    def lookup(self, filename: str) -> str | None:
+        """The chunk id of the script ``match`` finds."""
+        parts = self.match(filename)
+        return None if parts is None else self.by_path[parts]
+
+    def misfit(self, frame: FrameLine, lines: dict) -> str | None:
+        """Why ``frame`` does not fit the build (no script of the folder is its script, or
+        its position is past the end of the script's line), else None. ``lines`` caches
+        the scripts' lines."""
+        parts = self.match(frame.filename)
+        if parts is None:
+            return f"no injected script in {self.directory} is {script_path(frame.filename)}"
+        if parts not in lines:
+            text = (self.directory.joinpath(*parts)).read_text(encoding="utf-8", errors="replace")
+            lines[parts] = LINE_BREAK.split(text)
+        script_lines, shown = lines[parts], "/".join(parts)
+        if frame.lineno > len(script_lines):
+            return f"{shown} has {len(script_lines)} lines, the frame is at line {frame.lineno}"
+        length = len(script_lines[frame.lineno - 1].encode("utf-16-le")) // 2
+        if frame.colno > length + 1:
+            return f"line {frame.lineno} of {shown} has {length} characters, the frame is at column {frame.colno}"
+        return None
 
 
 def request_frame(frame: FrameLine, chunk_id: str | None) -> dict:
@@ -118,6 +143,16 @@ def _context(context: dict, indent: str) -> list[str]:
     ]
 
 
+def _warn_misfits(chunk_ids: ChunkIds, frames: list[FrameLine]) -> None:
+    """Say which frames do not fit the build folder, rather than answer them confidently."""
+    lines: dict = {}
+    for frame in frames:
+        why = chunk_ids.misfit(frame, lines)
+        if why is not None:
+            click.echo(f"warning: {frame.text.strip()} does not fit {chunk_ids.directory}: {why}; "
+                       "is the trace from this build?", err=True)
+
+
 @click.command()
 @click.argument("trace_file", metavar="[TRACE]", type=click.File("r", encoding="utf-8", errors="replace"),
                 default="-")
@@ -167,6 +202,8 @@ def resolve(trace_file: TextIO, directory: Path | None, host: str | None, projec
     if chunk_ids is not None and not chunk_ids.by_path:
         click.echo(f"warning: no injected scripts in {directory} (run `symbols sourcemap inject` "
                    "first); frames are sent without chunk ids", err=True)
+    if chunk_ids is not None and chunk_ids.by_path:
+        _warn_misfits(chunk_ids, [frames[i] for i in sendable])
     request = [
         request_frame(frames[i], chunk_ids.lookup(frames[i].filename) if chunk_ids else None)
         for i in sendable

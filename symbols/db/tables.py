@@ -41,6 +41,19 @@ projects = Table(
     Column("api_token", String(64), nullable=True, unique=True),
 )
 
+# A project's permission to fetch scripts and maps nobody uploaded (one row: allowed).
+project_fetch_settings = Table(
+    "project_fetch_settings",
+    metadata,
+    Column("team_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    # Space-separated host names; their subdomains are allowed too.
+    Column("allowed_domains", Text, nullable=False),
+    # An optional header sent with every fetch (e.g. to a staging CDN behind auth).
+    Column("auth_header_name", String(200), nullable=True),
+    Column("auth_header_value", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

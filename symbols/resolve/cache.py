@@ -13,8 +13,10 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ..sourcemaps import SourceMap
+from ..sourcemaps import ScopeTable, SourceMap
+from ..sourcemaps.errors import SourceMapError
 from ..sourcemaps.lines import LINE_BREAK
+from ..sourcemaps.original_names import original_scope_table
 
 # LoadedIndex.origin: where an index was loaded from (shown by explain).
 STORED = "stored index"
@@ -23,6 +25,8 @@ BUILT = "built from the upload now"
 INLINE_SPLIT_CHARS = 256 * 1024
 # About what one line costs once split: a str object's header and the list's pointer.
 LINE_OVERHEAD_BYTES = 57
+# About what one scope of an original source costs (its arrays' entries).
+SCOPE_BYTES = 32
 
 
 @dataclass(eq=False)
@@ -31,6 +35,7 @@ class LoadedIndex:
     size: int
     origin: str = ""
     _lines: dict[int, list[str] | None] = field(default_factory=dict)
+    _scopes: dict[int, ScopeTable | None] = field(default_factory=dict)
     # The cache that holds (or refused) this entry under ``_key``, told when it grows.
     _cache: IndexCache | None = None
     _key: str = ""
@@ -54,6 +59,27 @@ class LoadedIndex:
             if self._cache is not None:
                 self._cache.grew(self, cost)
         return self._lines[source_index]
+
+
+    async def original_scopes(self, source_index: int, source_url: str | None) -> ScopeTable | None:
+        """The function scopes of an original JavaScript source (parsed once, in a thread,
+        kept with the index), or None: no content, another language, too complex."""
+        if source_index not in self._scopes:
+            content = self.source_map.source_content(source_index)
+            table = None
+            if content is not None:
+                try:
+                    table = await asyncio.to_thread(
+                        original_scope_table, source_url, content)
+                except SourceMapError:
+                    table = None
+            cost = SCOPE_BYTES * len(table) if table is not None else 0
+            if source_index not in self._scopes:
+                self._scopes[source_index] = table
+                self.size += cost
+                if self._cache is not None:
+                    self._cache.grew(self, cost)
+        return self._scopes[source_index]
 
 
 def _split(content: str, budget: int) -> tuple[list[str] | None, int]:

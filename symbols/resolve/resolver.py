@@ -1,5 +1,6 @@
-"""Resolving the frames of one request: find each frame's symbol set (chunk id, then
-URL), look positions up, shape the resolved frames, explain the steps.
+"""Resolving the frames of one request: find each frame's symbol set (``finding.py``;
+fetched first where the project allows it, ``fetching.py``), look positions up, shape
+the resolved frames, explain the steps.
 
 One bad frame never fails the request: every fault becomes the frame's typed
 ``resolve_failure`` (``ResolveFailure.kind``), and ``explain`` says which step found what.
@@ -13,16 +14,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..db import Database, DatabaseUnavailable
-from ..db.symbol_sets import (
-    SymbolSet,
-    get_symbol_sets_by_refs,
-    get_symbol_sets_by_urls,
-    touch_last_used_many,
-)
+from ..db.symbol_sets import SymbolSet, touch_last_used_many
 from ..db.types import utcnow
 from ..sourcemaps import SourceMap
+from ..sourcemaps.naming import ANONYMOUS
 from ..symbol_sets.failures import parse_failure
 from .cache import LoadedIndex
+from .fetching import ScriptFetcher
+from .finding import find_sets
 from .frames import (
     DEFAULT_CONTEXT_LINES,
     NO_MAP_NEEDED,
@@ -78,7 +77,11 @@ def function_name(source_map: SourceMap, line: int, column: int, token_name: str
     """
     if source_map.scopes is not None:
         name = source_map.function_name(line, column)
-        return name if name is not None else frame.function
+        if name is None:
+            return frame.function
+        # V8 and SpiderMonkey print a constructor call as "new f": symbolic's "new Klass".
+        constructing = (frame.function or "").startswith("new ")
+        return f"new {name}" if constructing and not name.startswith(("new ", "<")) else name
     return token_name or frame.function
 
 
@@ -103,10 +106,12 @@ def unresolved(frame: Frame, kind: str) -> dict:
 
 class Resolver:
     def __init__(
-        self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8, metrics: Metrics | None = None
+        self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8, metrics: Metrics | None = None,
+        fetcher: ScriptFetcher | None = None,
     ) -> None:
         self.db = db
         self.loader = loader
+        self.fetcher = fetcher
         self.metrics = metrics
         self._load_limit = asyncio.Semaphore(load_concurrency)
 
@@ -122,7 +127,9 @@ class Resolver:
         """Resolved frames, in order, one per input frame (found by URL: preferably a set
         of ``release_id``)."""
         traces: list[list[dict]] = [[] for _ in frames]
-        sets_for = await self._find_sets(project_id, frames, traces, release_id)
+        sets_for = await find_sets(self.db, project_id, frames, traces, release_id)
+        if self.fetcher is not None:
+            sets_for, traces = await self._fetch_missing(project_id, frames, sets_for, traces, release_id)
 
         loads: dict[str, asyncio.Task] = {}
         load_steps: dict[str, list[dict]] = {}
@@ -140,6 +147,8 @@ class Resolver:
             if explain:
                 result["explain"] = steps
             out.append(result)
+        for result, loaded, source_index in contexts:
+            await _name_by_original(result, loaded, source_index, explain)
         if context_lines >= 0:
             # Sources are split into lines lazily, long ones off the event loop.
             for result, loaded, source_index in contexts:
@@ -150,46 +159,24 @@ class Resolver:
         await self._touch([s for s in sets_for if s is not None])
         return out
 
+    async def _fetch_missing(self, project_id, frames, sets_for, traces, release_id):
+        """Fetch the scripts no set matches (the project's fetch setting decides), then
+        find the sets again."""
+        missing = [script_url(f.filename) for f, s in zip(frames, sets_for)
+                   if s is None and f.filename and not needs_no_map(f.filename)]
+        fetched = set(await self.fetcher.fetch(project_id, missing)) if missing else set()
+        if not fetched:
+            return sets_for, traces
+        traces = [[] for _ in frames]
+        sets_for = await find_sets(self.db, project_id, frames, traces, release_id)
+        for frame, steps in zip(frames, traces):
+            if frame.filename and script_url(frame.filename) in fetched:
+                steps.insert(0, step("fetch", True, f"fetched {script_url(frame.filename)} and its map"))
+        return sets_for, traces
+
     async def _load(self, symbol_set: SymbolSet, steps: list[dict]) -> LoadedIndex:
         async with self._load_limit:
             return await self.loader.get(symbol_set, steps)
-
-    async def _find_sets(self, project_id: int, frames: list[Frame], traces, release_id) -> list[SymbolSet | None]:
-        """Each frame's set: by chunk id, then debug id, then script URL."""
-        ids = {i for f in frames for i in (f.chunk_id, f.debug_id) if i}
-        urls = {script_url(f.filename) for f in frames if f.filename and not needs_no_map(f.filename)}
-        async with self.db.connect() as conn:
-            by_ref = await get_symbol_sets_by_refs(conn, project_id, ids | urls)
-            by_url = await get_symbol_sets_by_urls(conn, project_id, urls - by_ref.keys(), release_id=release_id)
-        found: list[SymbolSet | None] = []
-        for frame, steps in zip(frames, traces):
-            if needs_no_map(frame.filename):
-                steps.append(step("not_user_code", True, f"{frame.filename!r} is not the user's code"))
-                found.append(None)
-                continue
-            symbol_set = None
-            for kind, value in (("chunk_id", frame.chunk_id), ("debug_id", frame.debug_id)):
-                if symbol_set is not None:
-                    break
-                if not value:
-                    steps.append(step(f"{kind}_lookup", False, f"the frame has no {kind}"))
-                    continue
-                symbol_set = by_ref.get(value)
-                steps.append(step(
-                    f"{kind}_lookup",
-                    symbol_set is not None,
-                    f"symbol set {symbol_set.id} has ref {value!r}" if symbol_set
-                    else f"no symbol set of this project has ref {value!r}",
-                ))
-            if symbol_set is None:
-                if frame.filename:
-                    url = script_url(frame.filename)
-                    symbol_set = by_ref.get(url) or by_url.get(url)
-                    steps.append(step("url_lookup", symbol_set is not None, _url_detail(url, symbol_set)))
-                else:
-                    steps.append(step("url_lookup", False, "the frame has no filename"))
-            found.append(symbol_set)
-        return found
 
     def _resolve_one(self, frame, symbol_set, steps, loads, load_steps, contexts) -> dict:
         if symbol_set is None:
@@ -264,13 +251,17 @@ class Resolver:
             log.warning("last_used not updated: %s", exc)
 
 
-def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:
-    if symbol_set is None:
-        return (f"no symbol set of this project has ref or URL {url!r}: upload its map with "
-                "`symbols sourcemap upload --url-prefix` set to where the scripts are served")
-    if symbol_set.ref == url:
-        return f"symbol set {symbol_set.id} has ref {url!r}"
-    return f"symbol set {symbol_set.id} ({symbol_set.ref}) was uploaded for URL {symbol_set.url!r}"
+async def _name_by_original(result: dict, loaded: LoadedIndex, source_index: int, explain: bool) -> None:
+    """Name a resolved frame by the original function holding its original position, when
+    the map has the (JavaScript) source: what minifiers inline or reshape keeps its name."""
+    scopes = await loaded.original_scopes(source_index, result["source"])
+    name = scopes.name_at(result["line"] - 1, result["column"] - 1) if scopes is not None else None
+    if name is None or name == ANONYMOUS and result["resolved_name"] not in (None, ANONYMOUS):
+        return
+    constructing = (result["mangled_name"] or "").startswith("new ")
+    result["resolved_name"] = f"new {name}" if constructing and not name.startswith(("new ", "<")) else name
+    if explain:
+        result["explain"].append(step("function_name", True, f"enclosing function in the original source: {name!r}"))
 
 
 def _usable(symbol_set: SymbolSet) -> ResolveFailure | None:

@@ -55,7 +55,24 @@ class Namer:
             return self.parents.get(parent.id), self.path(parent.child_by_field_name("key"))
         if kind == "field_definition":
             return self.parents.get(parent.id), self.path(parent.child_by_field_name("property"))
+        if kind == "arguments" and node.type == "object":
+            return None, self._mixed_into(node, parent)
         return None, []
+
+    def _mixed_into(self, node, arguments) -> list:
+        """The path an object literal's members are copied onto: `Object.assign(X, {...})`
+        -> X, `X.extend({...})` -> X (jQuery's and Backbone's mixins); else nothing."""
+        call = self.parents.get(arguments.id)
+        callee = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+        if callee is None or callee.type != "member_expression":
+            return []
+        method = callee.child_by_field_name("property").text
+        if method == b"extend":
+            return self.path(callee.child_by_field_name("object"))
+        first = arguments.named_children[0] if arguments.named_child_count else None
+        if method == b"assign" and first is not None and first != node:
+            return self.path(first)
+        return []
 
     def _container(self, container) -> tuple[object | None, list]:
         """One step of `owner`: (enclosing container or None, parts), as `_binding`."""

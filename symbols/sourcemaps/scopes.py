@@ -25,8 +25,9 @@ Naming rules, first match wins (`minified` names are replaced by original ones, 
   a class field `x = () => {}` -> `Class.x`; a default `p = () => {}` -> `p`;
 - anything else (a callback, an IIFE) is `<anonymous>`.
 The path of an object literal is, in turn, the binding it is assigned to or the key it
-sits under (`var A = { b: { c() {} } }` -> `A.b.c`); an object nothing names
-contributes nothing (`f({ m() {} })` -> `m`).
+sits under (`var A = { b: { c() {} } }` -> `A.b.c`), or what its members are copied onto
+(`Object.assign(X, { m() {} })` and `X.extend({ m() {} })` -> `X.m`); an object nothing
+names contributes nothing (`f({ m() {} })` -> `m`). A class's `constructor` is `new Class`.
 
 Every identifier in a name is replaced by the original name of the map's token that
 starts exactly at it, when that token has one; otherwise the minified text is kept
@@ -51,6 +52,7 @@ import numpy as np
 from symbols.sourcemaps.errors import TooComplexError
 from symbols.sourcemaps.limits import DEFAULT_LIMITS, Limits
 from symbols.sourcemaps.naming import ANONYMOUS, Namer
+from symbols.sourcemaps.original_names import original_names
 from symbols.sourcemaps.search import greatest_lower_bound
 from symbols.sourcemaps.views import UNREAD, int_view, lazy_strings
 
@@ -58,7 +60,7 @@ _FUNCTIONS = ("function_declaration", "generator_function_declaration", "functio
               "generator_function", "arrow_function", "method_definition")
 # Nodes whose parent the namer asks for: recorded during the walk.
 _CONTEXTS = _FUNCTIONS + ("parenthesized_expression", "object", "class", "class_declaration",
-                          "class_body", "pair", "field_definition")
+                          "class_body", "pair", "field_definition", "arguments", "call_expression")
 _CHUNK = 16 << 10  # bytes handed to the parser at a time (the deadline is checked per chunk)
 
 
@@ -247,28 +249,8 @@ def build_scope_table(minified_source: bytes | str, source_map, *,
     namer = Namer(parents)
     paths = [namer.function(node) for node in nodes]
     deadline.check("naming functions")
-    names = _original_names(paths, source_map, positions)
+    names = original_names(paths, nodes, source_map, positions)
     return _table(positions.convert(nodes, "start"), positions.convert(nodes, "end"), names)
-
-
-def _original_names(paths: list[list], source_map, positions: _Positions) -> list[str]:
-    """Join each path, identifiers replaced by the map's name at their exact position."""
-    pieces = [piece for path in paths for piece in path if not isinstance(piece, str)]
-    original: dict[int, str] = {}
-    if pieces and source_map.segment_count:
-        lines, columns = np.array(positions.convert(pieces, "start"), dtype=np.int64).reshape(-1, 2).T
-        found = source_map.lookup_many(lines, columns)
-        generated = source_map.columns.column[np.maximum(found.segment, 0)].astype(np.int64)
-        exact = (found.name_index >= 0) & (generated == columns)
-        for piece, is_exact, name_index in zip(pieces, exact.tolist(), found.name_index.tolist()):
-            if is_exact:
-                original[piece.id] = source_map.names[name_index]
-    joined = []
-    for path in paths:
-        parts = [piece if isinstance(piece, str)
-                 else original.get(piece.id) or piece.text.decode("utf-8", "replace") for piece in path]
-        joined.append(".".join(parts) or ANONYMOUS)
-    return joined
 
 
 def _table(starts: list, ends: list, names: list[str]) -> ScopeTable:

@@ -32,6 +32,9 @@ _FAILURES = {
                   "function names, so the map is not processed.",
     "IndexTimeout": "Processing the map took longer than the service allows.",
     "IndexCrashed": "The process building the map's index died on it (out of memory?).",
+    "FetchFailed": "The service fetched this script for the project (nobody uploaded its map) "
+                   "and the fetch failed; delete this set to let the next frame fetch again, "
+                   "or upload the map.",
 }
 
 # Codes inside the message ("code: detail") that have a plainer explanation.

@@ -98,3 +98,10 @@ async def test_a_set_uploaded_for_a_url_wakes_the_events_waiting_for_it(api):
     assert len(jobs) == 2
     payloads = sorted(j.payload for j in await api.jobs() if j.id in jobs)
     assert payloads == ['{"ref":"chunk-late"}', '{"ref":"https://a.example.com/assets/app.js"}']
+
+
+async def test_a_constructor_frame_is_new_klass(api):
+    await upload(api, "chunk-c", "~/app.js")
+    await process_jobs(api)
+    _, body = await resolve(api, {"frames": [dict(THROW, filename="https://x/app.js", function="new i")]})
+    assert body["frames"][0]["resolved_name"] == "new checkedQuantity"

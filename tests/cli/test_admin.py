@@ -56,6 +56,17 @@ def test_projects_and_keys_lifecycle(env, tmp_path):
     assert run(env, "keys", "revoke", "1", ok=False).returncode != 0
 
 
+def test_project_fetch_setting(env):
+    run(env, "projects", "create", "web")
+    out = run(env, "projects", "fetch", "1", "--allow-domain", "CDN.example.com", "--allow-domain", "example.org",
+              "--auth-header", "Authorization: Bearer x").stdout
+    assert out.strip() == "project 1: fetching from cdn.example.com, example.org"
+    assert run(env, "projects", "fetch", "1", "--off").stdout.strip() == "project 1: fetching off"
+    assert "no project 9" in run(env, "projects", "fetch", "9", "--off", ok=False).stderr
+    for bad in (["--allow-domain", "http://x/"], ["--allow-domain", "x", "--auth-header", "nocolon"], []):
+        assert run(env, "projects", "fetch", "1", *bad, ok=False).returncode == 2, bad
+
+
 def test_users_and_roles(env):
     assert run(env, "users", "create", "ada@example.com", "--name", "Ada").stdout.strip() == (
         "created user 1 (ada@example.com)"

@@ -259,6 +259,25 @@ def test_ambiguous_basename_gives_no_chunk_id(api: FakeResolveApi, build_dir: Pa
     assert [f.get("chunk_id") for f in api.requests[0]["frames"]] == [None, "bbb"]
 
 
+def test_frames_that_do_not_fit_the_build_are_warned_about(api: FakeResolveApi, build_dir: Path) -> None:
+    (build_dir / "x.js").write_text("function a(){}\n//# chunkId=aaa\n")
+    trace = ("  at a (http://h/x.js:1:15)\n"  # just past the last character: fits
+             "  at b (http://h/x.js:1:99)\n"  # past the end of line 1
+             "  at c (http://h/x.js:40:1)\n"  # no line 40
+             "  at d (http://h/other.js:1:1)\n")  # not a script of the folder
+    result = resolve("-d", str(build_dir), env=env_for(api), input=trace)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        (f"warning: at b (http://h/x.js:1:99) does not fit {build_dir}: line 1 of x.js has 14 characters, "
+        "the frame is at column 99; is the trace from this build?"),
+        (f"warning: at c (http://h/x.js:40:1) does not fit {build_dir}: x.js has 3 lines, the frame is at "
+        "line 40; is the trace from this build?"),
+        (f"warning: at d (http://h/other.js:1:1) does not fit {build_dir}: no injected script in {build_dir} "
+        "is /other.js; is the trace from this build?"),
+    ]
+
+
 def test_directory_without_injected_scripts_warns(api: FakeResolveApi, build_dir: Path) -> None:
     result = resolve("-d", str(build_dir), env=env_for(api), input="  at f (http://h/cli.cjs:1:1)\n")
     assert result.exit_code == 0, result.output
