@@ -19,6 +19,7 @@ bench:
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.capture
+	$(BIN)/python -m bench.rules
 
 # Schemathesis against a live service, 200 examples per operation, SQLite then PostgreSQL.
 fuzz:

@@ -28,11 +28,13 @@ import pstats
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.databases import scratch_database
-from symbols.db import migrate, open_database
+from symbols.db import Database, migrate, open_database
 from symbols.db.access import create_project
 from symbols.db.symbol_sets import insert_symbol_set
 from symbols.errortracking.capture import CapturedEvent
@@ -72,7 +74,10 @@ async def run(kind: str, events: int, batch: int, profile: bool) -> None:
         await _run(url, kind, work, events, batch, profile)
 
 
-async def _run(url: str, kind: str, work: Path, events: int, batch: int, profile: bool) -> None:
+@asynccontextmanager
+async def bench_project(url: str, work: Path) -> AsyncIterator[tuple[Database, Resolver, int]]:
+    """A migrated database with one project whose symbol set is uploaded and resolved once
+    (warm cache): ``(db, resolver, project_id)``."""
     db = open_database(url)
     store = LocalBlobStore(work / "blobs")
     builder = IndexBuilder(1)
@@ -89,25 +94,43 @@ async def _run(url: str, kind: str, work: Path, events: int, batch: int, profile
                                     content_hash=hashlib.sha512(data).hexdigest(), size_bytes=len(data))
         warm = [Frame("https://cdn.example.com/assets/app.js", "f", 1, 77, True, "chunk-app", "web:javascript")]
         assert (await resolver.resolve(project, warm))[0]["resolved"]
+        yield db, resolver, project
+    finally:
+        builder.close()
+        await store.close()
+        await db.close()
 
+
+async def publish(stream: DatabaseStream, project: int, events: int) -> None:
+    """``events`` new exception events on the stream (not timed)."""
+    for start in range(0, events, 1000):
+        chunk = [event(n) for n in range(start, min(events, start + 1000))]
+        await stream.publish(project, [(e.uuid, e.to_bytes()) for e in chunk])
+
+
+async def drain(pipeline: Pipeline, stream: DatabaseStream, batch: int) -> int:
+    """Process the stream until it is empty; the events stored."""
+    stored = 0
+    while True:
+        leased = await stream.lease("bench", count=batch, lease_seconds=300)
+        if not leased.messages:
+            return stored
+        stored += (await pipeline.process(leased)).stored
+
+
+async def _run(url: str, kind: str, work: Path, events: int, batch: int, profile: bool) -> None:
+    async with bench_project(url, work) as (db, resolver, project):
         stream = DatabaseStream(db)
         pipeline = Pipeline(db, stream, resolver)
-        for start in range(0, events, 1000):
-            chunk = [event(n) for n in range(start, min(events, start + 1000))]
-            await stream.publish(project, [(e.uuid, e.to_bytes()) for e in chunk])
+        await publish(stream, project, events)
 
         profiler = cProfile.Profile() if profile else None
-        stored = 0
         db_cpu = await _server_cpu(db)
         cpu = time.process_time()
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        while True:
-            leased = await stream.lease("bench", count=batch, lease_seconds=300)
-            if not leased.messages:
-                break
-            stored += (await pipeline.process(leased)).stored
+        stored = await drain(pipeline, stream, batch)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
@@ -119,10 +142,6 @@ async def _run(url: str, kind: str, work: Path, events: int, batch: int, profile
               f"{stored / (cpu + db_cpu):.0f} events per CPU-second (per core, whatever else runs)")
         if profiler:
             _areas(profiler, elapsed)
-    finally:
-        builder.close()
-        await store.close()
-        await db.close()
 
 
 async def _server_cpu(db) -> float:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..db.issue_admin import ORDERINGS
 from ..db.tables import ISSUE_STATUSES
 from ..errortracking import issues
+from ..errortracking.external_references import reference_url
 from ..errortracking.issues import (
     BULK_ACTIONS,
     MAX_DESCRIPTION,
@@ -28,7 +29,7 @@ from .context import context
 from .models import IdPath, Page, PageQuery, Success, Uuid, described
 from .operation import Input, Media, operation
 from .parse import json_response, paginated
-from .serializers import issue_json
+from .serializers import issue_json, reference_json
 
 # PostHog's words for a model that cannot be hard-deleted (ForbidDestroyModel).
 FORBID_DESTROY = 'Hard delete of this model is not allowed. Use a patch API call to set "deleted" to true'
@@ -160,7 +161,7 @@ def forbid_destroy(allow: str, resource: str):
     return destroy
 
 
-@operation("List issues", scope=READ, query=IssueQuery, responses={200: IssuePage})
+@operation("List issues", scope=READ, query=IssueQuery, responses={200: IssuePage}, errors={400: _BODY_CODES})
 async def list_issues(request: web.Request, inp: Input[None, IssueQuery, None]) -> web.Response:
     ctx = context(request)
     query = inp.query
@@ -183,7 +184,9 @@ async def retrieve(request: web.Request, inp: Input[IdPath, IssueLookup, None]) 
         other = await issues.moved_to(db, inp.project_id, issue_id, fingerprint)
         if other is not None:
             return json_response({"issue_id": other}, 308)
-    return json_response(issue_json(await issues.find(db, inp.project_id, issue_id)))
+    issue = await issues.find(db, inp.project_id, issue_id)
+    linked = await context(request).external_issues.of_issue(inp.project_id, issue_id)
+    return json_response(issue_json(issue, [reference_json(r, reference_url(r)) for r in linked]))
 
 
 def _sent(body: BaseModel) -> dict:

@@ -122,7 +122,7 @@ class Error(BaseModel):
         }
     )
 
-    type: Literal["validation_error", "authentication_error", "invalid_request", "server_error"]
+    type: Literal["validation_error", "authentication_error", "invalid_request", "throttled_error", "server_error"]
     code: str
     detail: str
     attr: str | None

@@ -28,6 +28,8 @@ _ERROR_TYPES = {
     405: "invalid_request",
     409: "invalid_request",
     413: "invalid_request",
+    429: "throttled_error",
+    502: "server_error",
     503: "server_error",
 }
 _REASONS = {
@@ -42,6 +44,8 @@ _REASONS = {
     405: "Not allowed",
     409: "A concurrent request changed the same data; try again",
     413: "The request is too large",
+    429: "An upstream service (an integration's provider) rate-limited the request; see Retry-After",
+    502: "An upstream service (an integration's provider) failed or could not be reached",
     503: "The database or the blob store is unavailable; try again later",
 }
 _DESCRIPTION = """\

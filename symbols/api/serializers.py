@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..db.integrations import ExternalReference, Integration
 from ..db.issue_admin import Issue
 from ..db.issue_fingerprints import Fingerprint
 from ..db.releases import Release
@@ -37,8 +38,9 @@ def symbol_set_json(symbol_set: SymbolSet) -> dict:
     }
 
 
-def issue_json(issue: Issue) -> dict:
-    """PostHog's issue, with this service's counters as extra fields."""
+def issue_json(issue: Issue, external_issues: list[dict] | None = None) -> dict:
+    """PostHog's issue, with this service's counters as extra fields (``external_issues``:
+    given where the issue is read alone, as PostHog's list leaves them out)."""
     return {
         "id": issue.id,
         "status": issue.status,
@@ -46,7 +48,7 @@ def issue_json(issue: Issue) -> dict:
         "description": issue.description,
         "first_seen": issue.first_seen,
         "assignee": issue.assignee.to_json() if issue.assignee else None,
-        "external_issues": [],
+        "external_issues": external_issues or [],
         "cohort": None,
         "occurrences": issue.occurrences,
         "users": issue.users,
@@ -106,3 +108,11 @@ def select_row(row: Any, select: tuple) -> list:
             value = value.get(key) if isinstance(value, dict) else None
         values.append(value)
     return values
+
+
+def integration_summary(integration: Integration) -> dict:
+    return {"id": integration.id, "kind": integration.kind, "display_name": integration.display_name}
+
+
+def reference_json(ref: ExternalReference, url: str | None) -> dict:
+    return {"id": ref.id, "integration": integration_summary(ref.integration), "external_url": url}

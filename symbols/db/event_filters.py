@@ -168,6 +168,11 @@ def _sqlite_value(kind: ColumnElement, raw: ColumnElement) -> _Value:
     return _Value("sqlite", normalized, text)
 
 
+def plain_key(key: str) -> bool:
+    """A key SQLite's JSON path can name (nested paths take only these)."""
+    return '"' not in key and "\\" not in key and all(ord(c) >= 32 for c in key)
+
+
 def _sqlite_path(path: tuple[str, ...]) -> str:
     return "$" + "".join(f'."{key}"' for key in path)
 
@@ -176,8 +181,8 @@ def _top_value(dialect: str, path: tuple[str, ...]) -> _Value:
     props = events.c.properties
     if dialect == "postgresql":
         return _pg_value(props[path[0]] if len(path) == 1 else props[path])
-    if any('"' in key for key in path):
-        # SQLite's JSON paths cannot quote a '"': find a top-level key through json_each.
+    if any(not plain_key(key) for key in path):
+        # SQLite's JSON paths cannot quote '"' or '\\': find a top-level key through json_each.
         each = func.json_each(props).table_valued("key", "value", "type")
         row = select(each.c.type, each.c.value).where(each.c.key == path[0])
         kind = row.with_only_columns(each.c.type).scalar_subquery()

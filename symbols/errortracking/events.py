@@ -79,9 +79,11 @@ def _datetime(params: Mapping[str, str], name: str) -> datetime | None:
         raise _invalid(name, f"{name} must be an ISO 8601 datetime.")
     try:
         value = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value.astimezone(UTC)  # a year-1 date with an offset has no UTC time
+    except (ValueError, OverflowError):
         raise _invalid(name, f"{name} must be an ISO 8601 datetime.") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value
 
 
 def _int(params: Mapping[str, str], name: str, default: int, maximum: int | None = None) -> int:
@@ -125,6 +127,8 @@ def property_condition(raw: str | None) -> PropertyTest | Combine | None:
         value = json.loads(raw)
     except (ValueError, RecursionError):
         raise _invalid("properties", UNPARSABLE) from None
+    if _has_nul(value):
+        raise _invalid("properties", "properties must not contain NUL characters.")
     if isinstance(value, list):
         value = {"type": "AND", "values": value}
     try:
@@ -134,6 +138,18 @@ def property_condition(raw: str | None) -> PropertyTest | Combine | None:
     except RecursionError:
         raise _invalid("properties", UNPARSABLE) from None
     return _convert(group)
+
+
+def _has_nul(value: object, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 50:  # deeper than any valid filter; parse_filters refuses it
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
 
 
 def _convert(node: FilterGroup | FilterLeaf) -> PropertyTest | Combine:
@@ -177,6 +193,9 @@ def parse_request(project_id: int, params: Mapping[str, str], *, csv: bool = Fal
                   select: list[str] = (), where: list[str] = (), now: datetime | None = None,
                   ) -> EventsRequest:
     """Read the query parameters; ``InvalidInput`` (a 400) for any that is not valid."""
+    for name, value in [*params.items(), *(("select", s) for s in select), *(("where", w) for w in where)]:
+        if "\x00" in value:  # PostgreSQL text and JSONB cannot hold it
+            raise _invalid(name, f"{name} must not contain NUL characters.")
     now = now or utcnow()
     descending = _order(params.get("orderBy"))
     after = _datetime(params, "after")

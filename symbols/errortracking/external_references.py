@@ -81,6 +81,10 @@ class ExternalIssues:
             raise Missing()
         return ref
 
+    async def of_issue(self, team_id: int, issue_id: str) -> list[ExternalReference]:
+        async with self.db.connect() as conn:
+            return (await list_references(conn, team_id, issue_ids=[issue_id]))[0]
+
     async def page(self, team_id: int, *, limit: int | None, offset: int = 0) -> tuple[list[ExternalReference], int]:
         async with self.db.connect() as conn:
             return await list_references(conn, team_id, limit=limit, offset=offset)

@@ -19,7 +19,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ..db.event_filters import COLUMNS, ColumnTest, Combine, PropertyTest, text_form
+from ..db.event_filters import COLUMNS, ColumnTest, Combine, PropertyTest, plain_key, text_form
 from ..errors import InvalidInput
 from .filters import ARRAY_PROPERTIES
 
@@ -78,8 +78,9 @@ def _field(node: exp.Expression, attr: str) -> Field:
         if len(parts) >= 2 and parts[0] == "properties":
             if len(parts) > MAX_PATH + 1:
                 raise _refuse(attr, f"Property paths are at most {MAX_PATH} keys deep.")
-            if len(parts) > 2 and any('"' in p for p in parts[1:]):
-                raise _refuse(attr, 'Keys of a nested property path cannot contain \'"\'.')
+            if len(parts) > 2 and not all(plain_key(p) for p in parts[1:]):
+                raise _refuse(attr, "Keys of a nested property path cannot contain '\"', '\\' "
+                                    "or control characters.")
             return Field(path=tuple(parts[1:]))
         raise _refuse(attr, f"Unknown field {'.'.join(parts)[:100]!r}: use a column "
                             f"({', '.join(COLUMNS)}) or properties.<name>.")
@@ -198,6 +199,8 @@ def _column_value(column: str, value: Any) -> Any:
         raise _refuse("where", "timestamp compares with an ISO 8601 string.")
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise _refuse("where", f"Not an ISO 8601 timestamp: {value[:40]!r}.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed

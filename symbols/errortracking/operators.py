@@ -29,6 +29,7 @@ that PostHog compiles a leaf to and the HogVM that runs it:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
@@ -142,8 +143,8 @@ def _like(value: Any) -> Test:
         lowered = needle.lower()
         return lambda x: x is not None and lowered in to_string(x).lower()
     body = "".join(".*" if c == "%" else "." if c == "_" else re2.escape(c) for c in needle)
-    search = compile_pattern(f"(?is){body}").search
-    return lambda x: x is not None and search(to_string(x)) is not None
+    found = searcher(compile_pattern(f"(?is){body}"))
+    return lambda x: x is not None and found(to_string(x))
 
 
 def _multi_search(values: list[Any]) -> Test:
@@ -158,8 +159,24 @@ def _multi_search(values: list[Any]) -> Test:
 
 
 def _regex(pattern: Any) -> Test:
-    search = compile_pattern(to_string(pattern)).search
-    return lambda x: x is not None and search(to_string(x)) is not None
+    found = searcher(compile_pattern(to_string(pattern)))
+    return lambda x: x is not None and found(to_string(x))
+
+
+def searcher(compiled: Any) -> Callable[[str], bool]:
+    """Whether ``compiled`` matches somewhere in a text. google-re2's ``search`` builds a
+    match object and maps byte offsets back to characters on every call; a yes/no needs
+    neither, so this asks the RE2 object underneath when the binding has it."""
+    inner = getattr(compiled, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if inner is None or anchor is None or not hasattr(inner, "Match"):
+        return lambda text: compiled.search(text) is not None
+    match = inner.Match
+
+    def found(text: str) -> bool:
+        data = text.encode("utf-8", "surrogatepass")
+        return match(anchor, data, 0, len(data))[0] != (-1, -1)
+    return found
 
 
 def _date(value: Any, *, strict: bool) -> datetime | None:
@@ -198,6 +215,11 @@ def _date_test(op: str, value: Any) -> Test:
 def parse_semver(value: Any) -> tuple[int, int, int, int] | None:
     if not isinstance(value, str):
         return None
+    return _parse_semver(value) if len(value) <= 64 else _parse_semver.__wrapped__(value)
+
+
+@functools.lru_cache(maxsize=4096)  # versions repeat across events (`$lib_version`)
+def _parse_semver(value: str) -> tuple[int, int, int, int] | None:
     text = value.strip()
     if text[:1] in ("v", "V"):
         text = text[1:]

@@ -27,7 +27,15 @@ import orjson
 from ..db import Database
 from ..db.issues import Assignee
 from ..db.rules import Rule, disable_rule, list_rules, rules_version
-from .filters import InvalidFilters, Predicate, RuleEvaluationError, compile_filters, parse_filters
+from .filters import (
+    FilterGroup,
+    InvalidFilters,
+    Predicate,
+    RuleEvaluationError,
+    compile_filters,
+    parse_filters,
+)
+from .rule_index import RuleIndex, condition
 from .ruleset import GroupMatch
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,7 @@ KINDS_LOADED = ("grouping", "suppression", "assignment")
 class _Compiled:
     rule: Rule
     predicate: Predicate | None  # None: the stored filters do not compile
+    group: FilterGroup | None = None
     broken: bool = False
 
 
@@ -68,9 +77,18 @@ def _bounded(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def _compile(rule: Rule) -> _Compiled:
     try:
-        return _Compiled(rule, compile_filters(parse_filters(rule.filters)))
+        group = parse_filters(rule.filters)
+        return _Compiled(rule, compile_filters(group), group)
     except InvalidFilters:
         return _Compiled(rule, None)
+
+
+class _Kind:
+    """One kind's rules in order, with the index that skips those an event cannot match."""
+
+    def __init__(self, rules: list[_Compiled]) -> None:
+        self.rules = rules
+        self.index = RuleIndex([condition(c.group) for c in rules])
 
 
 def sampled(event_uuid: str, rate: float) -> bool:
@@ -93,11 +111,13 @@ class CompiledRules:
         by_kind: dict[str, list[_Compiled]] = {kind: [] for kind in KINDS_LOADED}
         for rule in rules:
             by_kind[rule.kind].append(_compile(rule))
-        self.grouping, self.suppression, self.assignment = (by_kind[k] for k in KINDS_LOADED)
+        self.grouping, self.suppression, self.assignment = (_Kind(by_kind[k]) for k in KINDS_LOADED)
         self._record = record
 
-    def _first(self, rules: list[_Compiled], globals_: Mapping[str, Any]) -> Rule | None:
-        for compiled in rules:
+    def _first(self, kind: _Kind, globals_: Mapping[str, Any]) -> Rule | None:
+        rules = kind.rules
+        for position in kind.index.candidates(globals_["properties"]):
+            compiled = rules[position]
             if compiled.broken:
                 continue
             try:

@@ -64,7 +64,8 @@ async def exceptions_of(ctx: WebContext, project_id: int, properties: dict) -> l
         ExceptionView(
             type=_text(e.get("type"), 200) or "Error",
             value=_text(e.get("value")),
-            frames=[_frame(f, rows.get(f.get("raw_id"))) for f in frames],
+            frames=[_frame(f, rows.get(f["raw_id"]) if isinstance(f.get("raw_id"), str) else None)
+                    for f in frames],
             hidden=max(0, len(_frames_of(e)) - MAX_FRAMES),
         )
         for e, frames in zip(exceptions, shown, strict=True)

@@ -136,6 +136,8 @@ async def test_property_filters(api):
     ('[{"key": "email", "value": "a", "type": "person"}]', "Filters on person properties"),
     ('[{"key": "v", "value": "1.2.3", "operator": "semver_gt"}]', "not supported for events"),
     ('[{"key": "v", "value": "(", "operator": "regex"}]', "Invalid regular expression"),
+    ('[{"key": "v", "value": "a\\u0000b"}]', "must not contain NUL"),
+    ('[{"key": "\\u0000", "value": "a"}]', "must not contain NUL"),
 ])
 async def test_bad_properties_are_400(api, props, detail):
     status, body = await get(api, {"properties": props})
@@ -155,7 +157,9 @@ async def test_limit_defaults_and_cap(api):
     status, _, text = await get(api, {"format": "csv"}, raw=True)
     assert status == 200 and len(list(csv.reader(io.StringIO(text)))) == 1 + 1000
     for bad in ({"limit": "-1"}, {"limit": "x"}, {"offset": "999999999"}, {"format": "xml"},
-                {"after": "yesterday"}, {"orderBy": "[oops"}):
+                {"after": "yesterday"}, {"orderBy": "[oops"}, {"event": "a\x00b"},
+                {"distinct_id": "\x00"}, {"before": "0001-01-01T00:00:00+05:00"},
+                {"after": "9999-12-31T23:00:00-05:00"}):
         status, body = await get(api, bad)
         assert status == 400 and body["attr"] == next(iter(bad)), bad
 

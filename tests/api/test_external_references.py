@@ -63,6 +63,8 @@ async def test_create_list_retrieve(setup, fake, kind):
     status, listed = await api.call("GET", "external_references/")
     assert status == 200 and listed["count"] == 1 and listed["results"] == [body]
     assert await api.call("GET", f"external_references/{body['id']}/") == (200, body)
+    status, shown = await api.call("GET", f"issues/{issue}/")
+    assert status == 200 and shown["external_issues"] == [body]
     status, error = await api.call("DELETE", f"external_references/{body['id']}/")
     assert status == 405 and error["code"] == "method_not_allowed"
     assert await _count(api) == 1

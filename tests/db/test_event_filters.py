@@ -20,7 +20,7 @@ from symbols.db.events import EventRow, insert_events
 from symbols.db.tables import events
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-KEYS = ["a", "b", "$browser", 'we"ird']
+KEYS = ["a", "b", "$browser", 'we"ird', "back\\slash", "ünï code"]
 STRINGS = ["abc", "ABC", "xaby", "1", "1.5", "-3", "10", "true", "false", "", "b c"]
 NUMBERS = [0, 1, -3, 1.5, 10, 250]
 ARRAY_KEY = "$exception_types"

@@ -170,16 +170,16 @@ async def test_a_failing_rule_is_disabled_once_and_skipped_until_edited(harness)
 async def test_edits_reach_a_running_worker_after_the_check_interval(harness):
     db, project = harness.db, harness.project_id
     cache = harness.rules
-    assert (await cache.rules_for(project)).suppression == []
+    assert (await cache.rules_for(project)).suppression.rules == []
     rule = await rules.create(db, "suppression", project, {"filters": _leaf("plan", "pro")})
     harness.clock.now += 0.5
-    assert (await cache.rules_for(project)).suppression == []  # checked under a second ago
+    assert (await cache.rules_for(project)).suppression.rules == []  # checked under a second ago
     harness.clock.now += 0.6
-    [loaded] = (await cache.rules_for(project)).suppression
+    [loaded] = (await cache.rules_for(project)).suppression.rules
     assert loaded.rule.id == rule.id
     same = await cache.rules_for(project)
     harness.clock.now += 5
     assert await cache.rules_for(project) is same  # version unchanged: not compiled again
     await rules.delete(db, "suppression", project, rule.id)
     harness.clock.now += 5
-    assert (await cache.rules_for(project)).suppression == []
+    assert (await cache.rules_for(project)).suppression.rules == []

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 
+from symbols.db.events import EventRow, insert_events
 from symbols.db.users import create_role, create_user
 from tests.support.capture import project_tokens
-from tests.support.issues import seed_issue
+from tests.support.issues import T0, seed_issue
 from tests.web.browser import (
     INJECTED_FRAMES,
     MISSING_CHUNK,
@@ -161,3 +163,18 @@ async def test_a_key_of_project_2_never_sees_project_1s_issues(site):
         status, _, _ = await other.post(path, {"status": "resolved"})
         assert status == 404
     assert (await site.api("GET", f"issues/{issue_id}/"))[1]["status"] == "active"
+
+
+async def test_an_event_with_odd_stored_frames_still_shows(site):
+    async with site.db.begin() as conn:
+        issue_id = await seed_issue(conn, site.project_id, "fp-odd", name="Odd", distinct_ids=())
+        await insert_events(conn, [EventRow(
+            project_id=site.project_id, uuid=str(uuid.uuid4()), event="$exception", distinct_id="u9",
+            timestamp=T0, issue_id=issue_id, properties={"$exception_list": [
+                "junk", {"type": 5, "value": None, "stacktrace": {"frames": ["x", {"raw_id": 7, "line": 3}, {"raw_id": [1]}]}},
+                {"type": "Empty", "stacktrace": None}]})])
+    visitor = site.visitor()
+    await visitor.sign_in(site.key)
+    status, _, body = await visitor.get(f"/projects/{site.project_id}/issues/{issue_id}")
+    assert status == 200 and '<span class="type">Error</span>' in body and '<span class="type">Empty</span>' in body
+    assert body.count('<li class="frame unresolved">') == 2 and "(anonymous)" in body

@@ -1,0 +1,105 @@
+"""python -m bench.rules [--events N] [--batch B] [--db sqlite,postgresql]
+
+Pipeline throughput with 0, 10 and 100 enabled rules of EACH kind (grouping, suppression,
+assignment), loaded by the service's ``RuleCache``, over the events of ``bench.pipeline``
+(10 resolvable JavaScript frames each, 20 issues). The rules are ``bench.filters``'
+realistic mix and none matches, so every rule is evaluated on every event (the worst case
+for first-match). Besides events/s it measures the time spent inside the rule hooks
+(loading and version checks included) and prints it as a share of the pipeline's time;
+the target is under 20% at 100 rules of each kind. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bench.databases import scratch_database
+from bench.filters import rule
+from bench.pipeline import bench_project, drain, publish
+from symbols.db import Database
+from symbols.db.users import create_user
+from symbols.errortracking import rules
+from symbols.errortracking.pipeline import Pipeline
+from symbols.errortracking.rule_cache import RuleCache
+from symbols.errortracking.stream import DatabaseStream
+
+
+class Timed:
+    """A RuleSource (and the RuleSets it hands out) that adds up the time spent in rules."""
+
+    def __init__(self, inner: RuleCache) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self._rules: Any = None
+
+    async def rules_for(self, project_id: int) -> Timed:
+        start = time.perf_counter()
+        self._rules = await self.inner.rules_for(project_id)
+        self.seconds += time.perf_counter() - start
+        return self
+
+    def _timed(self, name: str, *args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return getattr(self._rules, name)(*args)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def group(self, props: Mapping[str, Any]):
+        return self._timed("group", props)
+
+    def suppress(self, event_uuid: str, props: Mapping[str, Any]) -> bool:
+        return self._timed("suppress", event_uuid, props)
+
+    def assign(self, issue: Mapping[str, Any], props: Mapping[str, Any]):
+        return self._timed("assign", issue, props)
+
+
+async def _add_rules(db: Database, project: int, count: int) -> None:
+    async with db.begin() as conn:
+        user = await create_user(conn, f"bench-{count}@example.com", "bench")
+    for i in range(count):
+        await rules.create(db, "grouping", project, {"filters": rule(i)})
+        await rules.create(db, "suppression", project, {"filters": rule(i + 1)})
+        await rules.create(db, "assignment", project, {"filters": rule(i + 2),
+                                                       "assignee": {"type": "user", "id": user.id}})
+
+
+async def run(kind: str, events: int, batch: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-rules-"))
+    print(f"{kind}: {events} events per run, batches of {batch}")
+    print(f"  {'rules/kind':>10}  {'events/s':>9}  {'rules s':>8}  {'pipeline s':>10}  {'rules share':>11}")
+    for count in (0, 10, 100):
+        (work / str(count)).mkdir()
+        async with (scratch_database(kind, work / str(count)) as url,
+                    bench_project(url, work / str(count)) as (db, resolver, project)):
+            await _add_rules(db, project, count)
+            stream = DatabaseStream(db)
+            timed = Timed(RuleCache(db))
+            pipeline = Pipeline(db, stream, resolver, timed)
+            await publish(stream, project, events)
+            started = time.perf_counter()
+            stored = await drain(pipeline, stream, batch)
+            elapsed = time.perf_counter() - started
+        share = 100 * timed.seconds / elapsed
+        print(f"  {count:>10}  {stored / elapsed:>9.0f}  {timed.seconds:>8.3f}  {elapsed:>10.2f}  {share:>10.1f}%")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.rules", description=__doc__)
+    ap.add_argument("--events", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--db", default="sqlite,postgresql")
+    args = ap.parse_args(argv)
+    for kind in args.db.split(","):
+        asyncio.run(run(kind, args.events, args.batch))
+
+
+if __name__ == "__main__":
+    main()
