@@ -174,6 +174,7 @@ class SymbolSet(BaseModel):
                     "content_hash": "9f86d081884c7d659a2feaa0c55ad015",
                     "last_used": None,
                     "release": None,
+                    "has_uploaded_file": True,
                 }
             ]
         }
@@ -188,3 +189,4 @@ class SymbolSet(BaseModel):
     content_hash: str | None
     last_used: datetime | None
     release: Release | None
+    has_uploaded_file: bool = Field(description="Whether the file has been uploaded (false: a placeholder).")

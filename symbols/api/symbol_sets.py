@@ -27,6 +27,8 @@ class SymbolSetQuery(PageQuery):
     status: Status = Field("all", description="valid: processed without failure; invalid: failed.")
     order_by: Ordering = "-created_at"
     ref: text(MAX_REF_LENGTH) | None = Field(None, description="Only the set with this chunk id (or URL).")
+    search: text(MAX_REF_LENGTH) | None = Field(None, description="Sets whose ref contains this text (any case).")
+    release: Uuid | None = Field(None, description="Only the sets of this release (its id).")
 
 
 class SymbolSetPage(Page[SymbolSet]):
@@ -63,8 +65,8 @@ async def list_sets(request: web.Request, inp: Input[None, SymbolSetQuery, None]
     limit, offset = query.page()
     async with ctx.db.connect() as conn:
         sets, count = await list_symbol_sets(
-            conn, inp.project_id, ref=query.ref, status=query.status, order_by=query.order_by,
-            limit=limit, offset=offset,
+            conn, inp.project_id, ref=query.ref, search=query.search, release_id=query.release,
+            status=query.status, order_by=query.order_by, limit=limit, offset=offset,
         )
     results = [symbol_set_json(s) for s in sets]
     return json_response(paginated(request, ctx.base_url(request), results, count, limit, offset))

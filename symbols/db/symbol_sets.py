@@ -15,6 +15,13 @@ from .releases import Release, release_from_row
 from .tables import releases, symbol_sets
 from .types import new_uuid, utcnow
 
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards in ``text`` escaped (escape character ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 # order_by values accepted by list_symbol_sets ("-" for descending); nulls (never used)
 # sort last either way, on every database; created_at then id break ties so pages
 # are stable.
@@ -113,6 +120,8 @@ async def list_symbol_sets(
     project_id: int,
     *,
     ref: str | None = None,
+    search: str | None = None,
+    release_id: str | None = None,
     status: str = "all",
     order_by: str = "-created_at",
     limit: int = 100,
@@ -121,6 +130,7 @@ async def list_symbol_sets(
     """A page of a project's symbol sets and the total matching count.
 
     ``status``: ``valid`` = a blob is recorded and no failure_reason; ``invalid`` = the rest.
+    ``search``: part of the ref, any case (PostHog's ``ref__icontains``).
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}")
@@ -129,6 +139,10 @@ async def list_symbol_sets(
     conditions = [symbol_sets.c.team_id == project_id]
     if ref is not None:
         conditions.append(symbol_sets.c.ref == ref)
+    if search:
+        conditions.append(symbol_sets.c.ref.ilike(like_pattern(search), escape="\\"))
+    if release_id is not None:
+        conditions.append(symbol_sets.c.release_id == release_id)
     valid = and_(symbol_sets.c.storage_ptr.is_not(None), symbol_sets.c.failure_reason.is_(None))
     if status == "valid":
         conditions.append(valid)
