@@ -8,7 +8,7 @@ import click
 
 from ..config import Settings
 from ..db.access import create_project, list_projects
-from ..db.migrate import run_migrated
+from ..db.migrate import run_existing
 
 
 @click.group()
@@ -27,7 +27,7 @@ def create(name: str) -> None:
         async with db.begin() as conn:
             return await create_project(conn, name.strip())
 
-    project = asyncio.run(run_migrated(Settings.from_env().database_url, work))
+    project = asyncio.run(run_existing(Settings.from_env().database_url, work))
     click.echo(f"created project {project.id} ({project.name})")
 
 
@@ -39,5 +39,5 @@ def list_() -> None:
         async with db.connect() as conn:
             return await list_projects(conn)
 
-    for project in asyncio.run(run_migrated(Settings.from_env().database_url, work)):
+    for project in asyncio.run(run_existing(Settings.from_env().database_url, work)):
         click.echo(f"{project.id}\t{project.created_at.isoformat()}\t{project.name}\t{project.api_token}")

@@ -8,7 +8,6 @@ import click
 import orjson
 
 from symbols.cli.sourcemap_upload import ignore_option, plural, run_upload, shown, upload_options
-from symbols.sourcemaps import SourceMapError, parse_source_map
 
 
 @click.group()
@@ -28,6 +27,8 @@ def lookup(map_file: Path, line: int, column: int, minified: Path | None) -> Non
     The printed `line` and `column` are 1-based too. Exits with status 1 when the
     position maps to nothing.
     """
+    from symbols.sourcemaps import SourceMapError, parse_source_map
+
     try:
         source_map = parse_source_map(
             map_file.read_bytes(), minified_source=minified.read_bytes() if minified else None
