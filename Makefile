@@ -20,6 +20,8 @@ bench:
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.capture
 	$(BIN)/python -m bench.rules
+	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.hostile
 
 # Schemathesis against a live service, 200 examples per operation, SQLite then PostgreSQL.
 fuzz:

@@ -7,11 +7,12 @@ then times list queries through the service's own code (``errortracking.events``
 and p95 of R runs with the plan's index for each.
 
 The data: 90% of the events in project A, 10% in project B, timestamps spread over the last
-30 days, six browsers and five systems at random, 1 in 1,000 events with ``plan:
-"enterprise"``, one event in five an ``$exception`` with one of 20 ``$exception_types``.
-Rows are made by ``INSERT ... SELECT generate_series`` in chunks of a million with the
-indexes dropped, then the indexes of ``tables.py`` (the GIN index of migration 0004
-included) are built and the table analysed. Nothing is asserted.
+30 days in insertion order, as events arrive (``--scattered``: in no relation to it, the
+worst case for the heap), six browsers and five systems at random, 1 in 1,000 events with
+``plan: "enterprise"``, one event in five an ``$exception`` with one of 20
+``$exception_types``. Rows are made by ``INSERT ... SELECT generate_series`` in chunks of
+a million with the indexes dropped, then the indexes of ``tables.py`` (the GIN index of
+migration 0004 included) are built and the table analysed. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ NAME = "symbols_bench_events"
 CHUNK = 1_000_000
 
 # Built from generate_series's g: no input reaches this text.
-INSERT = text("""
+INSERT_TEMPLATE = """
 INSERT INTO events (project_id, uuid, event, distinct_id, person_id, timestamp, properties,
                     elements_chain, issue_id, created_at)
 SELECT CASE WHEN g % 10 = 0 THEN CAST(:b AS integer) ELSE CAST(:a AS integer) END,
@@ -44,7 +45,7 @@ SELECT CASE WHEN g % 10 = 0 THEN CAST(:b AS integer) ELSE CAST(:a AS integer) EN
        CASE WHEN g % 5 = 0 THEN '$exception' ELSE '$pageview' END,
        'user-' || (g % 50000),
        NULL,
-       now() - make_interval(secs => (g * 2654435761::bigint % 2592000)),
+       now() - make_interval(secs => {age}),
        jsonb_build_object(
          '$browser', (ARRAY['Chrome','Firefox','Safari','Edge','Opera','Brave'])[1 + floor(random() * 6)::int],
          '$os', (ARRAY['Mac OS X','Windows','Linux','iOS','Android'])[1 + floor(random() * 5)::int],
@@ -56,7 +57,11 @@ SELECT CASE WHEN g % 10 = 0 THEN CAST(:b AS integer) ELSE CAST(:a AS integer) EN
          ELSE '{}'::jsonb END,
        NULL, NULL, now()
 FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
-""")
+"""
+# Seconds before now: in insertion order (events arrive in time), or scattered.
+ARRIVAL = "(CAST(:n AS bigint) - g) * 2592000.0 / CAST(:n AS bigint) + g % 7"
+SCATTERED = "g * 2654435761::bigint % 2592000"
+INSERT = text(INSERT_TEMPLATE.replace("{age}", ARRIVAL))
 
 QUERIES = {
     "no filter (last 24 h)": {},
@@ -83,19 +88,20 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-async def build(url: str, n: int) -> tuple[int, int]:
+async def build(url: str, n: int, *, scattered: bool = False) -> tuple[int, int]:
     await _admin(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
     await _admin(f'CREATE DATABASE "{NAME}"')
     db = open_database(url)
     await migrate(db)
     async with db.begin() as conn:
         a, b = (await create_project(conn, "a")).id, (await create_project(conn, "b")).id
+    insert = text(INSERT_TEMPLATE.replace("{age}", SCATTERED)) if scattered else INSERT
     started = time.perf_counter()
     async with db.begin() as conn:
         await conn.run_sync(lambda sync: [index.drop(sync) for index in events.indexes])
     for lo in range(1, n + 1, CHUNK):
         async with db.begin() as conn:
-            await conn.execute(INSERT, {"a": a, "b": b, "lo": lo, "hi": min(lo + CHUNK - 1, n)})
+            await conn.execute(insert, {"a": a, "b": b, "n": n, "lo": lo, "hi": min(lo + CHUNK - 1, n)})
         print(f"  {min(lo + CHUNK - 1, n):>11,} rows  {time.perf_counter() - started:6.0f} s", flush=True)
     async with db.begin() as conn:
         await conn.run_sync(lambda sync: [index.create(sync) for index in events.indexes])
@@ -146,10 +152,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--reuse", action="store_true", help="time the database built before")
+    ap.add_argument("--scattered", action="store_true",
+                    help="timestamps in no relation to insertion order (the worst case)")
     args = ap.parse_args(argv)
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + NAME
     if not args.reuse:
-        asyncio.run(build(url, args.events))
+        asyncio.run(build(url, args.events, scattered=args.scattered))
     asyncio.run(measure(url, args.runs))
 
 

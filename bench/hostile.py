@@ -2,7 +2,8 @@
 
 Tiny uploads that used to cost gigabytes or minutes (issue 15), each read the way the
 index worker reads a symbol set (`container.unpack`, then `parse_source_map` with the
-minified source), in a subprocess of its own under an address-space limit
+minified source; for the `sourcesContent` cases, then split into context lines the way
+resolution does, with the default cache budget), in a subprocess of its own under an address-space limit
 (RLIMIT_AS, 1.5 GiB by default). Prints, per case, the outcome (the typed error code,
 or `ok`), the seconds spent reading it (building the input is not counted) and the
 child's peak RSS (`os.wait4`'s rusage, so a crash is measured too).
@@ -73,6 +74,11 @@ def _with_source(source: bytes) -> bytes:
     return _CONTAINER + b"\x00" + _u64(len(source)) + source + _u64(len(_TINY_MAP)) + _TINY_MAP
 
 
+def _source_with_newlines(count: int) -> bytes:
+    return _gzip(_repeated(b"\\n", count, head=b'{"version":3,"sources":["a.js"],"names":[],"mappings":"AAAA",'
+                                                 b'"sourcesContent":["', tail=b'"]}'))
+
+
 def _nested_objects(depth: int) -> bytes:
     return b"var A=" + b"{a:" * depth + b"{m(){}}" + b"}" * depth + b";"
 
@@ -83,6 +89,7 @@ class Case:
     expected: str  # the error code, or "ok"
     note: str
     mappings: bool = False  # reaches the `mappings` decoder: worth running under both
+    context: bool = False  # then split source 0 into context lines, as resolution does
 
 
 CASES: dict[str, Case] = {
@@ -119,6 +126,11 @@ CASES: dict[str, Case] = {
                              "recursed once per member before"),
     "nested_objects_4e3": Case(lambda: _with_source(_nested_objects(4_000)), "ok",
                                "recursed once per object before"),
+    "sourcesContent_2e7_newlines": Case(lambda: _source_with_newlines(2 * 10**7), "no_context",
+                                        "6e7 stalled /healthz 4 s, GBs outside the cache budget; its lines "
+                                        "alone are over the budget: not split", context=True),
+    "sourcesContent_1e6_newlines": Case(lambda: _source_with_newlines(10**6), "context_1000001_lines",
+                                        "within the cache budget: split in a thread, counted", context=True),
 }
 
 
@@ -163,12 +175,28 @@ def _child(name: str, limit: int, numpy_only: bool) -> None:
     try:
         content = unpack(blob)
         del blob
-        parse_source_map(content.source_map, minified_source=content.minified_source)
+        source_map = parse_source_map(content.source_map, minified_source=content.minified_source)
+        if CASES[name].context:
+            outcome = _context_outcome(source_map)
     except (ContainerError, SourceMapError) as error:
         outcome, detail = error.code, str(error)[:200]
     except MemoryError:
         outcome = "MemoryError"
     print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - start, "detail": detail}))
+
+
+def _context_outcome(source_map) -> str:
+    """Context lines of source 0 as the resolver gets them, with the default cache budget."""
+    import asyncio
+
+    from symbols.config import Settings
+    from symbols.resolve.cache import IndexCache, LoadedIndex
+
+    cache = IndexCache(Settings().cache_bytes)
+    entry = LoadedIndex(source_map, 0)
+    cache.put("case", entry)
+    lines = asyncio.run(entry.source_lines(0))
+    return "no_context" if lines is None else f"context_{len(lines)}_lines"
 
 
 def main(argv: list[str] | None = None) -> int:

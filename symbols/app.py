@@ -24,6 +24,7 @@ from aiohttp import web
 
 from .api import CONTEXT, AppContext, setup_routes
 from .api.middleware import errors, observe
+from .api.spool import UPLOAD_PREFIX
 from .config import ConfigError, Settings
 from .db import Database, migrate, open_database
 from .db.queue import queue_stats
@@ -34,6 +35,7 @@ from .errortracking.pipeline import Pipeline
 from .errortracking.providers import ProviderHttp
 from .errortracking.rule_cache import RuleCache
 from .errortracking.stream import EventStream, open_stream
+from .files import remove_orphans
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
 from .signing import Signer, load_signing_key
@@ -64,6 +66,16 @@ def _metrics_for(db: Database) -> Metrics:
 def _builder(settings: Settings, metrics: Metrics) -> IndexBuilder:
     return IndexBuilder(settings.index_processes, metrics=metrics, memory_bytes=settings.index_memory_bytes,
                         timeout_seconds=settings.index_timeout_seconds)
+
+
+async def _remove_orphans(store: BlobStore, tmp_dir: Path | None) -> None:
+    """What processes of this host killed mid-write left: spooled uploads, blob store
+    temporaries (the indexes being written)."""
+    removed = await store.remove_orphans()
+    if tmp_dir is not None:
+        removed += await asyncio.to_thread(remove_orphans, tmp_dir, UPLOAD_PREFIX)
+    if removed:
+        log.info("removed %d temporary files left by killed processes", removed)
 
 
 def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics) -> Resolver:
@@ -126,6 +138,7 @@ def create_app(
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
             await migrate(db)
+        await _remove_orphans(store, tmp_dir)
         yield
         builder.close()
         await provider_http.close()
@@ -166,6 +179,7 @@ async def run_worker(
     ops = None
     try:
         await migrate(db)
+        await _remove_orphans(store, None)
         worker = worker_from_settings(
             settings, Deps(db, store, builder, resolver), concurrency=concurrency, burst=burst, metrics=metrics
         )

@@ -112,6 +112,11 @@ def host_list(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def bare_host_list(name: str, raw: str) -> tuple[str, ...]:
+    """``host_list`` with IPv6 brackets dropped, as hosts are compared to Host headers."""
+    return tuple(h.strip("[]") for h in host_list(name, raw))
+
+
 def normalize_database_url(url: str) -> str:
     """Pick the async driver for a plain database URL (``postgresql://`` -> asyncpg)."""
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
@@ -127,6 +132,11 @@ class Settings:
     # Where the service listens.
     host: str = "127.0.0.1"
     port: int = 8000
+    # A client must send a request's head within this many seconds of its first byte, and
+    # its body at 64 KiB or more per this many seconds (symbols/api/guard.py).
+    read_timeout_seconds: float = 30.0
+    # Open connections the service accepts at once; the next get a 503.
+    max_connections: int = 1000
     # Local state for the zero-configuration set-up (SQLite file, blob directory, secret).
     data_dir: Path = Path("data")
     # Metadata database (SQLAlchemy URL; postgresql:// is mapped to asyncpg).
@@ -142,6 +152,10 @@ class Settings:
     # Absolute base URL clients use to reach this service (for presigned local URLs);
     # empty means "derive from the request".
     public_url: str = ""
+    # Without public_url, host names a request's Host header may carry for the service to
+    # build its links (presigned URLs, `next` pages) from it; others get a 400. Beside
+    # these: localhost, 127.0.0.1, ::1 and the bind host.
+    allowed_hosts: tuple[str, ...] = ()
     # HMAC key for local presigned URLs; empty means a key kept in data_dir/secret_key.
     secret_key: str = ""
     max_upload_bytes: int = 100 * MIB
@@ -200,6 +214,13 @@ class Settings:
             object.__setattr__(self, "storage_url", (self.data_dir / "blobs").as_posix())
         addressing_style("SYMBOLS_S3_ADDRESSING_STYLE", self.s3_addressing_style)
 
+    def host_allowed(self, host: str | None) -> bool:
+        """Whether links may be built from a request whose Host header names ``host``."""
+        if not host:
+            return False
+        allowed = {"localhost", "127.0.0.1", "::1", self.host.strip("[]").lower(), *self.allowed_hosts}
+        return host.strip("[]").lower() in allowed - {"0.0.0.0", "::", ""}
+
     @property
     def uses_s3(self) -> bool:
         return self.storage_url.startswith("s3://")
@@ -231,6 +252,8 @@ class EnvVar:
 SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_BIND_HOST", "host", text),
     EnvVar("SYMBOLS_PORT", "port", integer(0, 65535)),
+    EnvVar("SYMBOLS_READ_TIMEOUT_SECONDS", "read_timeout_seconds", number(0.1)),
+    EnvVar("SYMBOLS_MAX_CONNECTIONS", "max_connections", integer(1)),
     EnvVar("SYMBOLS_DATA_DIR", "data_dir", path),
     EnvVar("SYMBOLS_DATABASE_URL", "database_url", text),  # its scheme is checked by db
     EnvVar("SYMBOLS_STORAGE_URL", "storage_url", text),
@@ -239,6 +262,7 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_S3_ADDRESSING_STYLE", "s3_addressing_style", addressing_style),
     EnvVar("SYMBOLS_UPLOAD_PROXY", "upload_proxy", boolean),
     EnvVar("SYMBOLS_PUBLIC_URL", "public_url", base_url),
+    EnvVar("SYMBOLS_ALLOWED_HOSTS", "allowed_hosts", bare_host_list),
     EnvVar("SYMBOLS_SECRET_KEY", "secret_key", text),
     EnvVar("SYMBOLS_MAX_UPLOAD_BYTES", "max_upload_bytes", integer(1)),
     EnvVar("SYMBOLS_PRESIGN_EXPIRY_SECONDS", "presign_expiry_seconds", integer(1)),

@@ -23,6 +23,10 @@ class TooLarge(DomainError):
     """The input is over a size limit."""
 
 
+class StateConflict(DomainError):
+    """The request does not fit the thing's current state (e.g. an upload already finished)."""
+
+
 class Missing(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -47,5 +51,6 @@ class UpstreamFailed(DomainError):
 
 
 __all__ = [
-    "DomainError", "InvalidInput", "Missing", "TooLarge", "UpstreamBusy", "UpstreamFailed", "UpstreamRefused",
+    "DomainError", "InvalidInput", "Missing", "StateConflict", "TooLarge", "UpstreamBusy", "UpstreamFailed",
+    "UpstreamRefused",
 ]

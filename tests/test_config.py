@@ -13,6 +13,9 @@ from symbols.config import SETTINGS_FROM_ENV, ConfigError, Settings
 GOOD = {
     "SYMBOLS_BIND_HOST": ("0.0.0.0", "0.0.0.0"),
     "SYMBOLS_PORT": ("9000", 9000),
+    "SYMBOLS_READ_TIMEOUT_SECONDS": ("5", 5.0),
+    "SYMBOLS_MAX_CONNECTIONS": ("200", 200),
+    "SYMBOLS_ALLOWED_HOSTS": ("Symbols.internal, [::1]", ("symbols.internal", "::1")),
     "SYMBOLS_DATA_DIR": ("/srv/symbols", Path("/srv/symbols")),
     "SYMBOLS_DATABASE_URL": ("postgresql://u@db/s", "postgresql+asyncpg://u@db/s"),
     "SYMBOLS_STORAGE_URL": ("s3://maps/prod", "s3://maps/prod"),
@@ -51,6 +54,9 @@ GOOD = {
 # Values each variable must refuse with a ConfigError that names it.
 BAD = {
     "SYMBOLS_BIND_HOST": ["local\0host"],
+    "SYMBOLS_READ_TIMEOUT_SECONDS": ["0", "slow"],
+    "SYMBOLS_MAX_CONNECTIONS": ["0", "lots"],
+    "SYMBOLS_ALLOWED_HOSTS": ["https://symbols.internal", "a b"],
     "SYMBOLS_PORT": ["eighty", "-1", "65536", "1e3", "²", "8_000"],
     "SYMBOLS_DATA_DIR": ["da\0ta"],
     "SYMBOLS_DATABASE_URL": ["sqlite:///da\0ta.db"],

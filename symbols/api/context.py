@@ -16,6 +16,7 @@ from ..resolve import Resolver
 from ..signing import Signer
 from ..storage import BlobStore
 from ..symbol_sets.links import Links
+from .errors import ValidationError
 
 
 @dataclass
@@ -32,7 +33,13 @@ class AppContext:
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""
-        return self.settings.public_url or str(request.url.origin())
+        if self.settings.public_url:
+            return self.settings.public_url
+        # Never a link to whatever host a client names (SYMBOLS_ALLOWED_HOSTS).
+        if not self.settings.host_allowed(request.url.host):
+            raise ValidationError("invalid_host", f"Host {request.host!r} is not one this service answers "
+                                                  "for (SYMBOLS_PUBLIC_URL, SYMBOLS_ALLOWED_HOSTS).", "Host")
+        return str(request.url.origin())
 
     @property
     def links(self) -> Links:

@@ -7,7 +7,7 @@ aiohttp's own HTTP errors, blob store and database outages) into the body
 
 from __future__ import annotations
 
-from ..errors import DomainError, Missing, TooLarge, UpstreamBusy, UpstreamFailed
+from ..errors import DomainError, Missing, StateConflict, TooLarge, UpstreamBusy, UpstreamFailed
 
 
 class ApiError(Exception):
@@ -100,4 +100,6 @@ def from_domain(exc: DomainError) -> ApiError:
         return TooManyRequests(exc.code, exc.detail, exc.retry_after)
     if isinstance(exc, UpstreamFailed):
         return BadGateway(exc.code, exc.detail, exc.attr)
+    if isinstance(exc, StateConflict):
+        return Conflict(exc.code, exc.detail, exc.attr)
     return ValidationError(exc.code, exc.detail, exc.attr)

@@ -18,25 +18,28 @@ from multidict import MultiDict
 from yarl import URL
 
 from ..errortracking import events as domain
-from .auth import QUERY_READ, authorize
+from .auth import QUERY_READ
 from .context import context
-from .errors import ValidationError
+from .event_models import Event, EventPath, EventQuery, EventsPage, EventsQuery
+from .operation import Input, Media, operation
 from .parse import json_response
 from .serializers import event_json, select_row
 
-FORMATS = ("json", "csv")
+_CSV = Media("text/csv", {"type": "string", "description": "A header of sorted dotted keys, "
+                                                          "then one row per event."})
 
 
-async def list_events(request: web.Request) -> web.Response:
-    project_id = await authorize(request, QUERY_READ)
-    fmt = request.query.get("format") or "json"
-    if fmt not in FORMATS:
-        raise ValidationError("invalid_input", "format must be json or csv.", "format")
+@operation(
+    "List events", scope=QUERY_READ, query=EventsQuery, responses={200: [EventsPage, _CSV]},
+    errors={400: ("invalid_hogql",)}, tags=("events",),
+    description="PostHog's events list. `format=csv` answers text/csv (the same results, "
+    "flattened). Paging: follow `next`, which never skips or repeats an event.",
+)
+async def list_events(request: web.Request, inp: Input[None, EventsQuery, None]) -> web.Response:
     ctx = context(request)
-    query = request.query
+    fmt = inp.query.format
     parsed = domain.parse_request(
-        project_id, query, csv=fmt == "csv",
-        select=query.getall("select", []), where=query.getall("where", []),
+        inp.project_id, request.query, csv=fmt == "csv", select=inp.query.select, where=inp.query.where,
     )
     page = await domain.list_page(ctx.db, parsed)
     if parsed.select:
@@ -55,10 +58,14 @@ async def list_events(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-async def retrieve(request: web.Request) -> web.Response:
-    project_id = await authorize(request, QUERY_READ)
-    row, person = await domain.get_one(context(request).db, project_id, request.match_info["id"])
-    include = (request.query.get("include_person") or "").lower() in ("1", "true", "yes")
+@operation(
+    "Retrieve an event", scope=QUERY_READ, path=EventPath, query=EventQuery, responses={200: Event},
+    tags=("events",), description="400 `Invalid UUID` for an id that is not one, 404 when the "
+    "project has no such event.",
+)
+async def retrieve(request: web.Request, inp: Input[EventPath, EventQuery, None]) -> web.Response:
+    row, person = await domain.get_one(context(request).db, inp.project_id, inp.path.id)
+    include = (inp.query.include_person or "").lower() in ("1", "true", "yes")
     return json_response(event_json(row, person, include))
 
 

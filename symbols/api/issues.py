@@ -26,7 +26,7 @@ from ..errortracking.issues import (
 )
 from .auth import READ, WRITE
 from .context import context
-from .models import IdPath, Page, PageQuery, Success, Uuid, described
+from .models import IdPath, Page, PageQuery, Success, Uuid, described, sent
 from .operation import Input, Media, operation
 from .parse import json_response, paginated
 from .serializers import issue_json, reference_json
@@ -34,7 +34,7 @@ from .serializers import issue_json, reference_json
 # PostHog's words for a model that cannot be hard-deleted (ForbidDestroyModel).
 FORBID_DESTROY = 'Hard delete of this model is not allowed. Use a patch API call to set "deleted" to true'
 # PostHog's DRF codes for the bodies (symbols.errortracking.issues).
-_BODY_CODES = ("invalid", "null", "max_length", "null_characters_not_allowed", "not_a_list", "empty", "required")
+BODY_CODES = ("invalid", "null", "max_length", "null_characters_not_allowed", "not_a_list", "empty", "required")
 _UUIDS = {"type": "array", "items": {"type": "string", "format": "uuid"}, "minItems": 1, "maxItems": MAX_ITEMS}
 _ASSIGNEE = {
     "anyOf": [
@@ -161,7 +161,7 @@ def forbid_destroy(allow: str, resource: str):
     return destroy
 
 
-@operation("List issues", scope=READ, query=IssueQuery, responses={200: IssuePage}, errors={400: _BODY_CODES})
+@operation("List issues", scope=READ, query=IssueQuery, responses={200: IssuePage}, errors={400: BODY_CODES})
 async def list_issues(request: web.Request, inp: Input[None, IssueQuery, None]) -> web.Response:
     ctx = context(request)
     query = inp.query
@@ -189,52 +189,48 @@ async def retrieve(request: web.Request, inp: Input[IdPath, IssueLookup, None]) 
     return json_response(issue_json(issue, [reference_json(r, reference_url(r)) for r in linked]))
 
 
-def _sent(body: BaseModel) -> dict:
-    return body.model_dump(exclude_unset=True)
-
-
 @operation(
     "Change an issue's status, name or description", scope=WRITE, path=IdPath, body=IssueUpdate,
-    responses={200: Issue}, errors={400: _BODY_CODES},
+    responses={200: Issue}, errors={400: BODY_CODES},
 )
 async def update(request: web.Request, inp: Input[IdPath, None, IssueUpdate]) -> web.Response:
-    issue = await issues.update(context(request).db, inp.project_id, inp.path.id, _sent(inp.body))
+    issue = await issues.update(context(request).db, inp.project_id, inp.path.id, sent(inp.body))
     return json_response(issue_json(issue))
 
 
 @operation(
     "Assign an issue", scope=WRITE, path=IdPath, body=AssignBody, responses={200: Success},
-    errors={400: _BODY_CODES},
+    errors={400: BODY_CODES},
 )
 async def assign(request: web.Request, inp: Input[IdPath, None, AssignBody]) -> web.Response:
-    await issues.assign(context(request).db, inp.project_id, inp.path.id, _sent(inp.body))
+    await issues.assign(context(request).db, inp.project_id, inp.path.id, sent(inp.body))
     return json_response({"success": True})
 
 
 @operation(
     "Merge issues into this one", scope=WRITE, path=IdPath, body=MergeBody, responses={200: Success},
-    errors={400: _BODY_CODES},
+    errors={400: BODY_CODES},
 )
 async def merge(request: web.Request, inp: Input[IdPath, None, MergeBody]) -> web.Response:
-    merged = await issues.merge(context(request).db, inp.project_id, inp.path.id, _sent(inp.body))
+    merged = await issues.merge(context(request).db, inp.project_id, inp.path.id, sent(inp.body))
     return json_response({"success": merged})
 
 
 @operation(
     "Split fingerprints off into new issues", scope=WRITE, path=IdPath, body=SplitBody,
-    responses={200: Split}, errors={400: _BODY_CODES},
+    responses={200: Split}, errors={400: BODY_CODES},
 )
 async def split(request: web.Request, inp: Input[IdPath, None, SplitBody]) -> web.Response:
-    new_ids = await issues.split(context(request).db, inp.project_id, inp.path.id, _sent(inp.body))
+    new_ids = await issues.split(context(request).db, inp.project_id, inp.path.id, sent(inp.body))
     return json_response({"success": True, "new_issue_ids": new_ids})
 
 
 @operation(
     "Set the status of, or assign, several issues", scope=WRITE, body=BulkBody, responses={200: Success},
-    errors={400: _BODY_CODES + ("invalid_choice",)},
+    errors={400: BODY_CODES + ("invalid_choice",)},
 )
 async def bulk(request: web.Request, inp: Input[None, None, BulkBody]) -> web.Response:
-    await issues.bulk(context(request).db, inp.project_id, _sent(inp.body))
+    await issues.bulk(context(request).db, inp.project_id, sent(inp.body))
     return json_response({"success": True})
 
 

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from ..db import DatabaseUnavailable, InvalidData, WriteConflict
 from ..errors import DomainError
-from ..storage import BlobStoreUnavailable
+from ..storage import BlobStoreUnavailable, InvalidBlobKey
 from .context import context
-from .errors import ApiError, Conflict, ServiceUnavailable, ValidationError, from_domain
+from .errors import ApiError, Conflict, NotFound, ServiceUnavailable, ValidationError, from_domain
 from .parse import json_response
 
 access_log = logging.getLogger("symbols.access")
@@ -87,6 +87,8 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         return _from_http(exc)
+    except InvalidBlobKey:  # a forged or damaged key: nothing is stored there
+        return json_response(NotFound().body(), 404)
     except BlobStoreUnavailable as exc:
         log.warning("blob store unavailable: %s", exc)
         err = ServiceUnavailable("storage_unavailable", "The blob store is unavailable; try again later.")

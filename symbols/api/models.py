@@ -56,6 +56,11 @@ def described(schema: dict, description: str | None = None) -> Any:
     return Annotated[Any, WithJsonSchema(extra), Field(json_schema_extra=_drop_default)]
 
 
+def sent(body: BaseModel) -> dict:
+    """The fields a client sent (for a domain function that checks them itself)."""
+    return body.model_dump(exclude_unset=True)
+
+
 class Success(BaseModel):
     success: bool
 
@@ -175,6 +180,7 @@ class SymbolSet(BaseModel):
                     "last_used": None,
                     "release": None,
                     "has_uploaded_file": True,
+                    "url": "~/assets/app.js",
                 }
             ]
         }
@@ -190,3 +196,6 @@ class SymbolSet(BaseModel):
     last_used: datetime | None
     release: Release | None
     has_uploaded_file: bool = Field(description="Whether the file has been uploaded (false: a placeholder).")
+    url: str | None = Field(
+        None, description="Where the script is served (`~/path`: any scheme and host), from `--url-prefix`."
+    )

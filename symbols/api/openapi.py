@@ -84,8 +84,10 @@ def _models(ops: list[Operation]) -> list[tuple[type[BaseModel], str]]:
             if model is not None:
                 found[(model, "validation")] = None
         for value in op.responses.values():
-            if isinstance(value, type) and issubclass(value, BaseModel):
-                found[(value, "serialization")] = None
+            for item in value if isinstance(value, list) else [value]:
+                model = item.schema if isinstance(item, Media) else item
+                if isinstance(model, type) and issubclass(model, BaseModel):
+                    found[(model, "serialization")] = None
     return list(found)
 
 
@@ -142,13 +144,24 @@ def _errors(op: Operation) -> dict[int, tuple[str, ...]]:
     return errors
 
 
+def _schema(schema: Any, names: dict) -> dict:
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return names[(schema, "serialization")]
+    return schema
+
+
 def _responses(op: Operation, names: dict) -> dict:
     out: dict[str, Any] = {}
     for status, value in sorted(op.responses.items()):
         response: dict[str, Any] = {"description": _REASONS.get(status, "OK")}
         if isinstance(value, (Media, list)):
+            # A list: several media types (a model in it is its JSON).
             media = value if isinstance(value, list) else [value]
-            response["content"] = {m.media_type: {"schema": m.schema} for m in media}
+            response["content"] = {
+                m.media_type if isinstance(m, Media) else "application/json":
+                {"schema": _schema(m.schema, names) if isinstance(m, Media) else names[(m, "serialization")]}
+                for m in media
+            }
         elif value is not None:
             response["content"] = {"application/json": {"schema": names[(value, "serialization")]}}
         out[str(status)] = response

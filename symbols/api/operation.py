@@ -64,10 +64,10 @@ def domain_rule(parse: Callable[[Any], Any]) -> BeforeValidator:
 
 @dataclass(frozen=True)
 class Media:
-    """A response that is not a JSON model: its media type and JSON schema."""
+    """A response (or a body the handler reads) by media type: a JSON schema, or a model."""
 
     media_type: str
-    schema: dict
+    schema: Any
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Operation:
     form: type[BaseModel] | None = None
     # Other bodies the handler reads itself (capture's); documented, not validated here.
     request_media: tuple[Media, ...] = ()
-    # status -> a model, a Media, or None (no body).
+    # status -> a model, a Media, a list of them (several media types), or None (no body).
     responses: dict[int, Any] = field(default_factory=dict)
     # error codes the handler or the domain raise, beyond the models' and the generic ones.
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)

@@ -9,8 +9,7 @@ import orjson
 from aiohttp import web
 from yarl import URL
 
-from ..db.types import parse_uuid
-from .errors import NotFound, ValidationError
+from .errors import ValidationError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -54,23 +53,3 @@ def paginated(request: web.Request, base_url: str, results: list, count: int, li
         "results": results,
     }
 
-
-def page_params(request: web.Request) -> tuple[int, int]:
-    """``limit`` and ``offset`` for handlers not yet declared with ``@operation`` (whose
-    ``PageQuery.page()`` does the same); goes once the rules routes are declared."""
-    values = []
-    for name, default in (("limit", 0), ("offset", 0)):
-        raw = request.query.get(name) or str(default)
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-            raise ValidationError("invalid_input", f"{name} must be a non-negative integer.", name)
-        values.append(int(raw))
-    return min(values[0] or DEFAULT_LIMIT, MAX_LIMIT), values[1]
-
-
-def path_uuid(request: web.Request, name: str = "id") -> str:
-    """A UUID from the path, else the 404 of an unknown id (for handlers not yet declared
-    with ``@operation``, whose ``IdPath`` does the same); goes with ``page_params``."""
-    value = parse_uuid(request.match_info.get(name))
-    if value is None:
-        raise NotFound()
-    return value

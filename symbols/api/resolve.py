@@ -16,17 +16,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, frame_from_json
 from ..resolve.frames import (
     INVALID_SOURCE_MAP,
+    NO_MAP_NEEDED,
     NO_POSITION,
     NO_SOURCEMAP_UPLOADED,
     NO_URL_OR_CHUNK_ID,
     STORAGE_UNAVAILABLE,
     SYMBOL_SET_FAILED,
     TOKEN_NOT_FOUND,
+    with_debug_ids,
 )
 from .auth import READ
 from .context import context
 from .errors import PayloadTooLarge, ValidationError
-from .models import Flag, absent
+from .models import Flag, ReleaseId, absent
 from .operation import Input, operation
 from .parse import json_response
 
@@ -37,7 +39,7 @@ Short = Annotated[str, Field(max_length=MAX_STRING)]
 Position = Annotated[int, Field(ge=1, le=2**31, description="1-based, as in stack traces.")]
 FAILURES = (
     NO_URL_OR_CHUNK_ID, NO_POSITION, NO_SOURCEMAP_UPLOADED, SYMBOL_SET_FAILED, INVALID_SOURCE_MAP,
-    STORAGE_UNAVAILABLE, TOKEN_NOT_FOUND,
+    STORAGE_UNAVAILABLE, TOKEN_NOT_FOUND, NO_MAP_NEEDED,
 )
 
 
@@ -50,6 +52,7 @@ class FrameIn(BaseModel):
     filename: Short | None = Field(None, description="The minified file's URL.")
     function: Short | None = None
     chunk_id: Short | None = Field(None, description="The chunk id injected into the minified file.")
+    debug_id: Short | None = Field(None, description="Sentry's debug id of the minified file.")
     lineno: Position | None = None
     colno: Position | None = None
     in_app: bool | None = None
@@ -67,6 +70,21 @@ class ExceptionIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     stacktrace: StackTraceIn | None = None
+
+
+class DebugImage(BaseModel):
+    """A Sentry ``debug_meta`` image: the debug id of the script at ``code_file``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code_file: Short | None = None
+    debug_id: Short | None = None
+
+
+class DebugMeta(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    images: Annotated[list[DebugImage], Field(max_length=MAX_FRAMES)] = []
 
 
 def _default_context(value: Any) -> Any:
@@ -92,6 +110,12 @@ class ResolveRequest(BaseModel):
         DEFAULT_CONTEXT_LINES, ge=0, le=MAX_CONTEXT_LINES, description="Source lines before and after."
     )
     explain: Flag = Field(False, description="Add each frame's lookup steps (`explain`).")
+    release_id: ReleaseId = Field(
+        None, description="Where several sets were uploaded for one script URL, prefer this release's."
+    )
+    debug_meta: DebugMeta | None = Field(
+        None, description="Sentry's `debug_meta`: frames of an image's `code_file` take its `debug_id`."
+    )
 
 
 class Line(BaseModel):
@@ -160,11 +184,13 @@ async def resolve_frames(request: web.Request, inp: Input[None, None, ResolveReq
     if ("frames" in sent) == ("exception_list" in sent):
         raise ValidationError("invalid_input", "Send either frames or exception_list.", "frames")
     resolver = context(request).resolver
-    options = {"context_lines": body.context_lines, "explain": body.explain}
+    options = {"context_lines": body.context_lines, "explain": body.explain, "release_id": body.release_id}
+    images = {i.code_file: i.debug_id for i in body.debug_meta.images if i.code_file and i.debug_id} \
+        if body.debug_meta is not None else {}
 
     if body.frames is not None:
         _too_many(len(body.frames))
-        frames = [frame_from_json(f.model_dump()) for f in body.frames]
+        frames = with_debug_ids([frame_from_json(f.model_dump()) for f in body.frames], images)
         return json_response({"frames": await resolver.resolve(inp.project_id, frames, **options)})
 
     exceptions = [e.model_dump(exclude_unset=True) for e in body.exception_list]
@@ -172,7 +198,7 @@ async def resolve_frames(request: web.Request, inp: Input[None, None, ResolveReq
         None if e.stacktrace is None else (e.stacktrace.frames or []) for e in body.exception_list
     ]
     _too_many(sum(len(f) for f in per_exception if f))
-    frames = [frame_from_json(f.model_dump()) for raw in per_exception if raw for f in raw]
+    frames = with_debug_ids([frame_from_json(f.model_dump()) for raw in per_exception if raw for f in raw], images)
     resolved = await resolver.resolve(inp.project_id, frames, **options)
     out, at = [], 0
     for exception, raw in zip(exceptions, per_exception):

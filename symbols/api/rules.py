@@ -19,7 +19,7 @@ from ..errortracking.rules import MAX_DESCRIPTION, MAX_ORDERS
 from .auth import READ, WRITE
 from .context import context
 from .issues import Assignee
-from .models import IdPath, Page, PageQuery, Uuid, described
+from .models import IdPath, Page, PageQuery, Uuid, described, sent
 from .operation import Input, operation
 from .parse import json_response, paginated
 
@@ -122,10 +122,6 @@ def rule_json(rule: Rule, issue: dict | None = None) -> dict:
     return body
 
 
-def _sent(body: BaseModel) -> dict:
-    return body.model_dump(exclude_unset=True)
-
-
 @dataclass(frozen=True)
 class RuleHandlers:
     list: Handler
@@ -158,7 +154,7 @@ def handlers(kind: str) -> RuleHandlers:
     @operation(f"Create a {kind} rule (order_key 0, enabled)", scope=WRITE, tags=tags, body=body_model,
                responses={201: item}, errors=errors)
     async def create(request: web.Request, inp: Input[None, None, BaseModel]) -> web.Response:
-        rule = await rules.create(context(request).db, kind, inp.project_id, _sent(inp.body))
+        rule = await rules.create(context(request).db, kind, inp.project_id, sent(inp.body))
         return json_response(rule_json(rule), 201)
 
     @operation(f"Retrieve a {kind} rule", scope=READ, tags=tags, path=IdPath, responses={200: item})
@@ -171,7 +167,7 @@ def handlers(kind: str) -> RuleHandlers:
     @operation(f"Change a {kind} rule (the fields sent; enables it again)", scope=WRITE, tags=tags, path=IdPath,
                body=body_model, responses={204: None}, errors=errors)
     async def update(request: web.Request, inp: Input[IdPath, None, BaseModel]) -> web.Response:
-        await rules.update(context(request).db, kind, inp.project_id, inp.path.id, _sent(inp.body))
+        await rules.update(context(request).db, kind, inp.project_id, inp.path.id, sent(inp.body))
         return web.Response(status=204)
 
     @operation(f"Delete a {kind} rule", scope=WRITE, tags=tags, path=IdPath, responses={204: None})
@@ -182,7 +178,7 @@ def handlers(kind: str) -> RuleHandlers:
     @operation(f"Reorder {kind} rules", scope=WRITE, tags=tags, body=ReorderBody, responses={204: None},
                errors={400: ("required", "invalid", "max_length")})
     async def reorder(request: web.Request, inp: Input[None, None, ReorderBody]) -> web.Response:
-        await rules.reorder(context(request).db, kind, inp.project_id, _sent(inp.body))
+        await rules.reorder(context(request).db, kind, inp.project_id, sent(inp.body))
         return web.Response(status=204)
 
     return RuleHandlers(list_rules, create, retrieve, update, destroy, reorder)

@@ -36,6 +36,7 @@ def symbol_set_json(symbol_set: SymbolSet) -> dict:
         "last_used": symbol_set.last_used,
         "release": release_json(symbol_set.release) if symbol_set.release else None,
         "has_uploaded_file": symbol_set.storage_ptr is not None and symbol_set.uploaded_at is not None,
+        "url": symbol_set.url,
     }
 
 

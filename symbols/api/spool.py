@@ -13,9 +13,12 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader
 
+from ..files import owned_prefix
 from ..symbol_sets.upload import SpooledFile
 from .errors import PayloadTooLarge
 
+# Spooled uploads' names start with this (then host and pid: ``files.remove_orphans``).
+UPLOAD_PREFIX = "upload-"
 # Bytes kept from the start of the file, enough for symbols.symbol_sets.container.sniff.
 HEAD_BYTES = 64
 _WRITE_BATCH = 1024 * 1024
@@ -28,7 +31,7 @@ def too_large(max_bytes: int) -> PayloadTooLarge:
 @contextlib.asynccontextmanager
 async def spool_part(part: BodyPartReader, *, max_bytes: int, tmp_dir: Path) -> AsyncIterator[SpooledFile]:
     """The part saved to a temporary file (removed when the block exits)."""
-    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=owned_prefix(UPLOAD_PREFIX))
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from ..signing import InvalidToken
 from ..storage import BlobNotFound
+from ..symbol_sets.upload import check_upload_open
 from .context import context
 from .errors import NotFound, PermissionDenied, ValidationError
 from .models import FileField
@@ -45,7 +46,9 @@ async def upload(request: web.Request, inp: Input) -> web.Response:
         raise PermissionDenied("invalid_policy", "Upload policy rejected: malformed.", "policy")
     if fields.get("key") != key:
         raise ValidationError("invalid_input", "The key field does not match the policy.", "key")
+    await check_upload_open(ctx.db, key)
     async with spool_part(part, max_bytes=max_bytes, tmp_dir=ctx.tmp_dir) as spooled:
+        await check_upload_open(ctx.db, key)  # finished or deleted while the bytes arrived
         await ctx.store.put_file(key, spooled.path)
     ctx.metrics.upload_bytes.labels("proxy").inc(spooled.size)
     return web.Response(status=204)

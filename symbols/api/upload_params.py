@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..symbol_sets import params
-from ..symbol_sets.params import MAX_BATCH, MAX_HASH_LENGTH, MAX_REF_LENGTH
+from ..symbol_sets.params import MAX_BATCH, MAX_HASH_LENGTH, MAX_REF_LENGTH, MAX_URL_LENGTH
 from ..symbol_sets.upload import Upload
 from .models import Flag, ReleaseId, text
 from .operation import Code, invalid
 
 ChunkId = text(MAX_REF_LENGTH, code="invalid_chunk_ids")
 ContentHash = text(MAX_HASH_LENGTH)
+Url = text(MAX_URL_LENGTH, code="invalid_url")
 # Finishing an upload: a missing or bad hash is content_hash_required.
 FinishHash = text(MAX_HASH_LENGTH, code="content_hash_required")
 
@@ -35,6 +36,9 @@ class UploadEntry(BaseModel):
     release_id: ReleaseId = None
     content_hash: ContentHash | None = Field(
         None, description="SHA-512 hex of the file: identical content is skipped, different content refused."
+    )
+    url: Url | None = Field(
+        None, description="Where the script is served: `~/path` (any scheme and host), `/path` or an http(s) URL."
     )
 
 

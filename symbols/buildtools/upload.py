@@ -93,6 +93,7 @@ class _Item:
     disk_size: int
     data: bytes = b""
     content_hash: str = ""
+    url: str | None = None
 
 
 def _build(pair: inject.Pair) -> _Item:
@@ -100,6 +101,15 @@ def _build(pair: inject.Pair) -> _Item:
     source_map = pair.map.read_bytes()
     data = container.pack(source_map, script)
     return _Item(pair, len(script) + len(source_map), data, hashlib.sha512(data).hexdigest())
+
+
+def script_url(url_prefix: str, relative: str) -> str:
+    """Where a script is served: ``url_prefix`` (sentry-cli's convention: ``~`` is any
+    scheme and host) joined to its path relative to the uploaded directory."""
+    prefix = url_prefix.rstrip("/")
+    if prefix == "~" or prefix.startswith("~/") or "://" in prefix:
+        return f"{prefix}/{relative}"
+    return f"~/{prefix.lstrip('/')}/{relative}" if prefix else f"~/{relative}"
 
 
 def _disk_size(pair: inject.Pair) -> int:
@@ -147,6 +157,7 @@ async def upload_directory(
     progress: Progress | None = None,
     ignore: Sequence[str] = (),
     release_metadata: dict | None = None,
+    url_prefix: str | None = "~",
 ) -> UploadSummary:
     progress = progress or _NoProgress()
     pairs, summary = injected_pairs(directory, ignore)
@@ -167,6 +178,9 @@ async def upload_directory(
         for start in range(0, len(pairs), max(1, batch_size)):
             batch = pairs[start:start + batch_size]
             items = await asyncio.gather(*(loop.run_in_executor(None, _build, p) for p in batch))
+            if url_prefix is not None:
+                for item in items:
+                    item.url = script_url(url_prefix, _relative(item.pair.script, Path(directory)))
             todo = _dedupe(items, seen, summary, progress, Path(directory))
             if todo:
                 await _upload_batch(client, todo, release_id, semaphore, summary, progress)
@@ -231,6 +245,8 @@ async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: s
         entry = {"chunk_id": item.pair.chunk_id, "content_hash": item.content_hash}
         if release_id is not None:
             entry["release_id"] = release_id
+        if item.url is not None:
+            entry["url"] = item.url
         request.append(entry)
     try:
         targets = await client.bulk_start_upload(request)
@@ -280,4 +296,7 @@ async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: s
         progress.advance(1, item.disk_size)
 
 
-__all__ = ["Failure", "NothingToUpload", "Progress", "UploadSummary", "dry_run", "injected_pairs", "upload_directory"]
+__all__ = [
+    "Failure", "NothingToUpload", "Progress", "UploadSummary", "dry_run", "injected_pairs", "script_url",
+    "upload_directory",
+]

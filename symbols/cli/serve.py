@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 import click
 from aiohttp import web
 
 from ..api import CONTEXT
+from ..api.guard import GuardedRunner, limit_accept_errors
 from ..app import create_app
 from ..config import Settings
 from ..db.access import KNOWN_SCOPES, bootstrap
@@ -51,7 +54,22 @@ def serve(host: str | None, port: int | None, no_pipeline: bool) -> None:
     if settings.bootstrap:
         app.on_startup.append(_bootstrap)
 
-    def announce(message: str) -> None:
-        log.info("listening on http://%s:%s", settings.host, settings.port)
+    asyncio.run(_serve(app, settings))
 
-    web.run_app(app, host=settings.host, port=settings.port, print=announce, access_log=None)
+
+async def _serve(app: web.Application, settings: Settings) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, with read timeouts and a connection cap."""
+    loop = asyncio.get_running_loop()
+    limit_accept_errors(loop)
+    runner = GuardedRunner(app, read_timeout=settings.read_timeout_seconds,
+                           max_connections=settings.max_connections, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        log.info("listening on http://%s:%s", settings.host, settings.port)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()

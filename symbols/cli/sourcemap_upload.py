@@ -47,6 +47,10 @@ _UPLOAD_OPTIONS = [
     click.option("--batch-size", default=50, show_default=True, type=click.IntRange(1, 1000),
                  help="Symbol sets per bulk_start_upload request."),
     click.option("--delete-after", is_flag=True, help="Delete each map once the service has it."),
+    click.option("--url-prefix", default="~", show_default=True,
+                 help="Where DIRECTORY is served, e.g. '~/assets' (~ matches any scheme and host) or "
+                      "'https://cdn.example.com/assets': each script's URL is this plus its path under "
+                      "DIRECTORY, so traces that name scripts by URL find their set."),
 ]
 
 
@@ -101,7 +105,7 @@ def _release(directory: Path, name: str | None, version: str | None):
 
 def run_upload(directory: Path, *, host: str | None, project: str | None, token: str | None,
                release_name: str | None, release_version: str | None, concurrency: int,
-               batch_size: int, delete_after: bool, ignore: tuple[str, ...] = (),
+               batch_size: int, delete_after: bool, url_prefix: str = "~", ignore: tuple[str, ...] = (),
                dry_run: bool = False, verbose: bool = False) -> None:
     """Upload (or, with ``dry_run``, list) the injected pairs; exit 1 on any failure."""
     import asyncio
@@ -130,7 +134,7 @@ def run_upload(directory: Path, *, host: str | None, project: str | None, token:
             return await upload_directory(
                 client, directory, release=release[:2] if release else None, concurrency=concurrency,
                 batch_size=batch_size, delete_after=delete_after, progress=_ProgressBar(),
-                ignore=ignore, release_metadata=release[2] if release else None,
+                ignore=ignore, release_metadata=release[2] if release else None, url_prefix=url_prefix,
             )
 
     try:

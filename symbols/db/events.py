@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .jobs import RESOLVE_WAITING_EVENTS, enqueue_job
+from .symbol_sets import url_keys
 from .tables import events, frames_awaiting_symbols, stack_frames, symbol_sets
 from .types import utcnow
 from .upsert import insert_ignoring_conflicts, insert_replacing_conflicts
@@ -147,22 +148,25 @@ async def events_awaiting(conn: AsyncConnection, team_id: int, ref: str, *, limi
     return [r.event_uuid for r in rows]
 
 
-async def enqueue_waiting_events(conn: AsyncConnection, symbol_set_id: str) -> int | None:
-    """In the transaction that marks a set processed: a ``RESOLVE_WAITING_EVENTS`` job for
-    its ref when events wait for it (the job's id), else None."""
+async def enqueue_waiting_events(conn: AsyncConnection, symbol_set_id: str) -> list[int]:
+    """In the transaction that marks a set processed: a ``RESOLVE_WAITING_EVENTS`` job per
+    ref events wait for by this set (its ref, and script URLs its ``url`` matches)."""
     row = (
-        await conn.execute(select(symbol_sets.c.team_id, symbol_sets.c.ref).where(symbol_sets.c.id == symbol_set_id))
+        await conn.execute(
+            select(symbol_sets.c.team_id, symbol_sets.c.ref, symbol_sets.c.url).where(symbol_sets.c.id == symbol_set_id)
+        )
     ).first()
     if row is None:
-        return None
-    waiting = await conn.execute(
-        select(frames_awaiting_symbols.c.event_uuid)
-        .where(frames_awaiting_symbols.c.team_id == row.team_id, frames_awaiting_symbols.c.ref == row.ref)
-        .limit(1)
+        return []
+    waiting = frames_awaiting_symbols.c
+    condition = waiting.ref == row.ref
+    if row.url:
+        condition = or_(condition, waiting.ref.endswith(row.url.removeprefix("~"), autoescape=True))
+    refs = await conn.execute(
+        select(waiting.ref).where(waiting.team_id == row.team_id, condition).group_by(waiting.ref).limit(100)
     )
-    if waiting.first() is None:
-        return None
-    return await enqueue_job(conn, RESOLVE_WAITING_EVENTS, {"ref": row.ref}, row.team_id)
+    wanted = [r.ref for r in refs if r.ref == row.ref or (row.url and row.url in url_keys(r.ref))]
+    return [await enqueue_job(conn, RESOLVE_WAITING_EVENTS, {"ref": ref}, row.team_id) for ref in sorted(wanted)]
 
 
 async def stop_awaiting(conn: AsyncConnection, team_id: int, ref: str, event_uuids: Sequence[str]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,6 +45,7 @@ class SymbolSet:
     size_bytes: int | None
     release: Release | None = None
     processed_at: datetime | None = None
+    url: str | None = None
 
 
 _release_cols = [c.label(f"rel_{c.name}") for c in releases.c]
@@ -73,7 +75,47 @@ def _from_row(row: Any) -> SymbolSet:
         size_bytes=row.size_bytes,
         release=release,
         processed_at=row.processed_at,
+        url=row.url,
     )
+
+
+def url_keys(url: str) -> list[str]:
+    """The stored ``url`` values a script URL matches: itself, and for an ``http(s)`` URL
+    ``~`` + its path (any scheme and host)."""
+    keys = [url]
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        keys.append("~" + (parts.path or "/"))
+    elif url.startswith("/"):
+        keys.append("~" + url)
+    return keys
+
+
+async def get_symbol_sets_by_urls(
+    conn: AsyncConnection, project_id: int, urls: Iterable[str], *, release_id: str | None = None
+) -> dict[str, SymbolSet]:
+    """``{script URL: set}`` for the sets recorded at those URLs (``url_keys``). Where several
+    sets share a URL (builds of several releases): the one of ``release_id``, else the newest."""
+    wanted = {url: url_keys(url) for url in urls if "\x00" not in url}
+    stored = sorted({k for keys in wanted.values() for k in keys})
+    if not stored:
+        return {}
+    rows = await conn.execute(
+        _select()
+        .where(symbol_sets.c.team_id == project_id, symbol_sets.c.url.in_(stored))
+        .order_by(symbol_sets.c.created_at.desc(), symbol_sets.c.id.desc())
+    )
+    best: dict[str, SymbolSet] = {}
+    for found in map(_from_row, rows):
+        current = best.get(found.url)
+        if current is None or (release_id is not None and found.release_id == release_id != current.release_id):
+            best[found.url] = found
+    out = {}
+    for url, keys in wanted.items():
+        match = next((best[k] for k in keys if k in best), None)
+        if match is not None:
+            out[url] = match
+    return out
 
 
 async def get_symbol_set(
@@ -103,6 +145,14 @@ async def get_symbol_sets_by_refs(
         return {}
     rows = await conn.execute(_select().where(symbol_sets.c.team_id == project_id, symbol_sets.c.ref.in_(refs)))
     return {s.ref: s for s in map(_from_row, rows)}
+
+
+async def awaits_upload(conn: AsyncConnection, storage_ptr: str) -> bool:
+    """Whether a symbol set waits for its blob at ``storage_ptr`` (started, not finished)."""
+    row = await conn.execute(
+        select(symbol_sets.c.id).where(symbol_sets.c.storage_ptr == storage_ptr, symbol_sets.c.uploaded_at.is_(None))
+    )
+    return row.first() is not None
 
 
 async def get_symbol_sets(conn: AsyncConnection, project_id: int, ids: Iterable[str]) -> list[SymbolSet]:
@@ -169,6 +219,7 @@ async def insert_symbol_set(
     release_id: str | None = None,
     content_hash: str | None = None,
     size_bytes: int | None = None,
+    url: str | None = None,
 ) -> str:
     """A new row; with a content_hash the blob counts as uploaded now. Returns its id."""
     now = utcnow()
@@ -184,6 +235,7 @@ async def insert_symbol_set(
             uploaded_at=now if content_hash else None,
             release_id=release_id,
             created_at=now,
+            url=url,
         )
     )
     return symbol_set_id

@@ -97,8 +97,12 @@ symbol_sets = Table(
     Column("size_bytes", BigInteger, nullable=True),
     # When the worker (or an on-demand build) stored the index of the current blob.
     Column("processed_at", UTCDateTime, nullable=True),
+    # The URL the script is served at (``--url-prefix`` + its path); ``~/path`` matches
+    # any scheme and host (sentry-cli's convention).
+    Column("url", String(1000), nullable=True),
     UniqueConstraint("team_id", "ref", name="uq_symbol_sets_team_ref"),
     Index("ix_symbol_sets_team_created", "team_id", "created_at"),
+    Index("ix_symbol_sets_team_url", "team_id", "url"),
 )
 
 JOB_STATES = ("queued", "running", "done", "dead")

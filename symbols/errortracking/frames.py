@@ -5,7 +5,8 @@ A frame keeps what its SDK sent, with these fields made regular:
 - ``platform``: ``web:javascript``, ``node:javascript``, ``python``, ``custom`` or what the
   SDK named; absent or the legacy ``javascript`` becomes ``web:javascript`` (posthog-js);
 - ``lineno``/``colno``: positive integers (1-based, as stack traces print them) or absent;
-- ``chunk_id`` (also read from ``chunkId``), ``function`` (``?`` when the SDK sent none),
+- ``chunk_id`` (also read from ``chunkId``), ``debug_id`` (Sentry's; kept only
+  when a string), ``function`` (``?`` when the SDK sent none),
   ``in_app`` (default true, as cymbal);
 - ``raw_id``: the lowercase hex SHA-512 cymbal computes per platform, so the same frame
   has the same id in every event (JavaScript: function, line, column, URL; Python and
@@ -36,6 +37,9 @@ def normalise_frame(raw: Any) -> dict[str, Any] | None:
         frame[key] = _position(frame.get(key))
     chunk_id = frame.pop("chunkId", None) if "chunk_id" not in frame else frame["chunk_id"]
     frame["chunk_id"] = chunk_id if isinstance(chunk_id, str) and chunk_id else None
+    debug_id = frame.pop("debug_id", None)
+    if isinstance(debug_id, str) and 0 < len(debug_id) <= 400:
+        frame["debug_id"] = debug_id
     if not isinstance(frame.get("function"), str) or not frame["function"]:
         frame["function"] = "?"
     if not isinstance(frame.get("filename"), str):

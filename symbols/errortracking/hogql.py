@@ -23,7 +23,7 @@ from ..db.event_filters import COLUMNS, ColumnTest, Combine, PropertyTest, plain
 from ..errors import InvalidInput
 from .filters import ARRAY_PROPERTIES
 
-MAX_CHARS = 1000
+MAX_CHARS = 500
 MAX_NODES = 200
 MAX_PATH = 10
 ALIASES = {"id": "uuid"}

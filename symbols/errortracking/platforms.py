@@ -10,9 +10,9 @@ lang, resolved, resolve_failure}`` plus ``module`` and ``context`` when known.
   (default false) from the frame; other platforms pass as resolved under their own name; a
   JavaScript frame with no position is taken as not minified (cymbal treats it as native).
 - ``unresolved_js(frame, failure)``: a JavaScript frame the resolver could not map. It is
-  taken as minified (``resolved`` false, ``resolved_name`` null) unless the failure says the
-  frame names no script (then its names are kept), or no symbol set was found by URL and
-  the column is at most 300 (people rarely write longer lines).
+  taken as minified (``resolved`` false, ``resolved_name`` null) by the resolver's rule
+  (``resolve.frames.is_minified``); a frame that is not the user's code (``NoMapNeeded``)
+  keeps its names and is not in app.
 
 ``source`` of a frame not resolved is the path of its http(s) URL (without ``:line:col``),
 so one script served from two hosts gives one fingerprint; a file path is kept as it is.
@@ -24,12 +24,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..resolve.frames import NO_MAP_NEEDED, Frame, is_minified
 from .frames import JS_PLATFORMS
 
-# The resolver's resolve_failure kinds that decide "minified or not".
-NO_URL_OR_CHUNK_ID = "NoUrlOrChunkId"
-NO_SOURCEMAP_UPLOADED = "NoSourcemapUploaded"
-MINIFIED_COLUMN = 300
 CONTEXT_LINE_CHARS = 300
 _POSITION_SUFFIX = re.compile(r"(?::\d+){1,2}$")
 
@@ -60,15 +57,15 @@ def passthrough(frame: dict[str, Any]) -> dict[str, Any]:
 
 
 def unresolved_js(frame: dict[str, Any], failure: str) -> dict[str, Any]:
-    if failure == NO_URL_OR_CHUNK_ID:
-        minified = False
-    elif failure == NO_SOURCEMAP_UPLOADED and frame.get("chunk_id") is None:
-        minified = (frame["colno"] or 0) > MINIFIED_COLUMN
-    else:
-        minified = True
+    minified = is_minified(
+        Frame(frame["filename"], frame["function"], frame["lineno"], frame["colno"],
+              chunk_id=frame.get("chunk_id"), debug_id=frame.get("debug_id")),
+        failure,
+    )
     return _shape(frame, lang="javascript", resolved=not minified,
                   resolved_name=None if minified else frame["function"],
-                  source=script_path(frame["filename"]), resolve_failure=failure)
+                  source=script_path(frame["filename"]), resolve_failure=failure,
+                  in_app=False if failure == NO_MAP_NEEDED else None)
 
 
 def script_path(filename: str | None) -> str | None:

@@ -73,7 +73,7 @@ async def _assignee(conn: Connection, value: Any) -> Assignee:
     try:
         return await validate_assignee(conn, value)
     except InvalidInput as exc:
-        if exc.attr == "assignee__id":  # the type was valid: PostHog's rule wording
+        if exc.attr == "assignee__id" and exc.code == "invalid":  # a malformed id of a valid type
             raise InvalidInput("invalid", _ID_DETAILS[value["type"]], exc.attr) from None
         raise
 

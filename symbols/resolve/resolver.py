@@ -13,13 +13,19 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..db import Database, DatabaseUnavailable
-from ..db.symbol_sets import SymbolSet, get_symbol_sets_by_refs, touch_last_used_many
+from ..db.symbol_sets import (
+    SymbolSet,
+    get_symbol_sets_by_refs,
+    get_symbol_sets_by_urls,
+    touch_last_used_many,
+)
 from ..db.types import utcnow
 from ..sourcemaps import SourceMap
 from ..symbol_sets.failures import parse_failure
 from .cache import LoadedIndex
 from .frames import (
     DEFAULT_CONTEXT_LINES,
+    NO_MAP_NEEDED,
     NO_POSITION,
     NO_SOURCEMAP_UPLOADED,
     NO_URL_OR_CHUNK_ID,
@@ -28,6 +34,9 @@ from .frames import (
     TOKEN_NOT_FOUND,
     Frame,
     ResolveFailure,
+    is_minified,
+    needs_no_map,
+    script_url,
     step,
 )
 from .loader import IndexLoader
@@ -40,10 +49,6 @@ log = logging.getLogger(__name__)
 # Context lines longer than this are cut (minified sources would bloat responses).
 MAX_CONTEXT_LINE_CHARS = 1000
 LAST_USED_REFRESH = timedelta(hours=12)
-
-
-def _strip_query(url: str) -> str:
-    return url.split("#", 1)[0].split("?", 1)[0]
 
 
 def _is_in_app_path(path: str | None) -> bool:
@@ -78,14 +83,17 @@ def function_name(source_map: SourceMap, line: int, column: int, token_name: str
 
 
 def unresolved(frame: Frame, kind: str) -> dict:
+    """A frame not resolved; a minified one has no resolved name (as cymbal)."""
+    not_ours = kind == NO_MAP_NEEDED
     return {
         "raw_id": frame.raw_id,
         "mangled_name": frame.function,
         "line": frame.lineno,
         "column": frame.colno,
         "source": frame.filename,
-        "in_app": frame.in_app if frame.in_app is not None else _is_in_app_path(frame.filename),
-        "resolved_name": frame.function,
+        "in_app": False if not_ours else frame.in_app if frame.in_app is not None
+        else _is_in_app_path(frame.filename),
+        "resolved_name": None if is_minified(frame, kind) else frame.function,
         "lang": "javascript",
         "resolved": False,
         "resolve_failure": kind,
@@ -109,10 +117,12 @@ class Resolver:
         *,
         context_lines: int = DEFAULT_CONTEXT_LINES,
         explain: bool = False,
+        release_id: str | None = None,
     ) -> list[dict]:
-        """Resolved frames, in order, one per input frame."""
+        """Resolved frames, in order, one per input frame (found by URL: preferably a set
+        of ``release_id``)."""
         traces: list[list[dict]] = [[] for _ in frames]
-        sets_for = await self._find_sets(project_id, frames, traces)
+        sets_for = await self._find_sets(project_id, frames, traces, release_id)
 
         loads: dict[str, asyncio.Task] = {}
         load_steps: dict[str, list[dict]] = {}
@@ -124,11 +134,17 @@ class Resolver:
             await asyncio.wait(loads.values())
 
         out = []
+        contexts: list[tuple[dict, LoadedIndex, int]] = []
         for frame, symbol_set, steps in zip(frames, sets_for, traces):
-            result = self._resolve_one(frame, symbol_set, steps, loads, load_steps, context_lines)
+            result = self._resolve_one(frame, symbol_set, steps, loads, load_steps, contexts)
             if explain:
                 result["explain"] = steps
             out.append(result)
+        if context_lines >= 0:
+            # Sources are split into lines lazily, long ones off the event loop.
+            for result, loaded, source_index in contexts:
+                lines = await loaded.source_lines(source_index)
+                result["context"] = source_context(lines, result["line"] - 1, context_lines)
         if self.metrics is not None:
             self.metrics.frames_resolved("resolved" if r["resolved"] else r["resolve_failure"] for r in out)
         await self._touch([s for s in sets_for if s is not None])
@@ -138,45 +154,49 @@ class Resolver:
         async with self._load_limit:
             return await self.loader.get(symbol_set, steps)
 
-    async def _find_sets(self, project_id: int, frames: list[Frame], traces) -> list[SymbolSet | None]:
-        chunk_ids = {f.chunk_id for f in frames if f.chunk_id}
-        urls = {u for f in frames if f.filename for u in (f.filename, _strip_query(f.filename))}
+    async def _find_sets(self, project_id: int, frames: list[Frame], traces, release_id) -> list[SymbolSet | None]:
+        """Each frame's set: by chunk id, then debug id, then script URL."""
+        ids = {i for f in frames for i in (f.chunk_id, f.debug_id) if i}
+        urls = {script_url(f.filename) for f in frames if f.filename and not needs_no_map(f.filename)}
         async with self.db.connect() as conn:
-            by_ref = await get_symbol_sets_by_refs(conn, project_id, chunk_ids | urls)
+            by_ref = await get_symbol_sets_by_refs(conn, project_id, ids | urls)
+            by_url = await get_symbol_sets_by_urls(conn, project_id, urls - by_ref.keys(), release_id=release_id)
         found: list[SymbolSet | None] = []
         for frame, steps in zip(frames, traces):
+            if needs_no_map(frame.filename):
+                steps.append(step("not_user_code", True, f"{frame.filename!r} is not the user's code"))
+                found.append(None)
+                continue
             symbol_set = None
-            if frame.chunk_id:
-                symbol_set = by_ref.get(frame.chunk_id)
+            for kind, value in (("chunk_id", frame.chunk_id), ("debug_id", frame.debug_id)):
+                if symbol_set is not None:
+                    break
+                if not value:
+                    steps.append(step(f"{kind}_lookup", False, f"the frame has no {kind}"))
+                    continue
+                symbol_set = by_ref.get(value)
                 steps.append(step(
-                    "chunk_id_lookup",
+                    f"{kind}_lookup",
                     symbol_set is not None,
-                    f"symbol set {symbol_set.id} has ref {frame.chunk_id!r}" if symbol_set
-                    else f"no symbol set of this project has ref {frame.chunk_id!r}",
+                    f"symbol set {symbol_set.id} has ref {value!r}" if symbol_set
+                    else f"no symbol set of this project has ref {value!r}",
                 ))
-            else:
-                steps.append(step("chunk_id_lookup", False, "the frame has no chunk_id"))
             if symbol_set is None:
                 if frame.filename:
-                    for url in dict.fromkeys((frame.filename, _strip_query(frame.filename))):
-                        symbol_set = by_ref.get(url)
-                        if symbol_set is not None:
-                            break
-                    steps.append(step(
-                        "url_lookup",
-                        symbol_set is not None,
-                        f"symbol set {symbol_set.id} has ref {symbol_set.ref!r}" if symbol_set
-                        else f"no symbol set of this project has ref {frame.filename!r}",
-                    ))
+                    url = script_url(frame.filename)
+                    symbol_set = by_ref.get(url) or by_url.get(url)
+                    steps.append(step("url_lookup", symbol_set is not None, _url_detail(url, symbol_set)))
                 else:
                     steps.append(step("url_lookup", False, "the frame has no filename"))
             found.append(symbol_set)
         return found
 
-    def _resolve_one(self, frame, symbol_set, steps, loads, load_steps, context_lines) -> dict:
+    def _resolve_one(self, frame, symbol_set, steps, loads, load_steps, contexts) -> dict:
         if symbol_set is None:
-            kind = NO_SOURCEMAP_UPLOADED if (frame.chunk_id or frame.filename) else NO_URL_OR_CHUNK_ID
-            return unresolved(frame, kind)
+            if needs_no_map(frame.filename):
+                return unresolved(frame, NO_MAP_NEEDED)
+            named = frame.chunk_id or frame.debug_id or frame.filename
+            return unresolved(frame, NO_SOURCEMAP_UPLOADED if named else NO_URL_OR_CHUNK_ID)
         problem = _usable(symbol_set)
         if problem is not None:
             steps.append(step("symbol_set", False, problem.detail))
@@ -215,7 +235,7 @@ class Resolver:
         how = "enclosing function from scopes" if source_map.scopes is not None else "no scopes: token or frame name"
         steps.append(step("function_name", name is not None, f"{how}: {name!r}"))
         in_app = _is_in_app_path(token.source) and not source_map.is_ignored(token.source_index)
-        return {
+        result = {
             "raw_id": frame.raw_id,
             "mangled_name": frame.function,
             "line": token.line + 1,
@@ -226,9 +246,10 @@ class Resolver:
             "lang": "javascript",
             "resolved": True,
             "resolve_failure": None,
-            "context": source_context(loaded.lines(token.source_index), token.line, context_lines)
-            if context_lines >= 0 else None,
+            "context": None,  # filled in by resolve() unless context_lines < 0
         }
+        contexts.append((result, loaded, token.source_index))
+        return result
 
     async def _touch(self, sets: list[SymbolSet]) -> None:
         """Refresh ``last_used`` at most every 12 hours per set."""
@@ -241,6 +262,15 @@ class Resolver:
                 await touch_last_used_many(conn, stale)
         except (DatabaseUnavailable, OSError) as exc:
             log.warning("last_used not updated: %s", exc)
+
+
+def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:
+    if symbol_set is None:
+        return (f"no symbol set of this project has ref or URL {url!r}: upload its map with "
+                "`symbols sourcemap upload --url-prefix` set to where the scripts are served")
+    if symbol_set.ref == url:
+        return f"symbol set {symbol_set.id} has ref {url!r}"
+    return f"symbol set {symbol_set.id} ({symbol_set.ref}) was uploaded for URL {symbol_set.url!r}"
 
 
 def _usable(symbol_set: SymbolSet) -> ResolveFailure | None:

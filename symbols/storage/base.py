@@ -102,5 +102,8 @@ class BlobStore(Protocol):
     async def check(self) -> None:
         """Readiness probe: raise BlobStoreUnavailable when the store cannot be used."""
 
+    async def remove_orphans(self) -> int:
+        """Remove temporary files that killed processes of this host left (start-up); the count."""
+
     async def close(self) -> None:
         """Release threads and connections."""

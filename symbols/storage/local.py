@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from ..files import atomic_write
+from ..files import TMP_PREFIX, atomic_write, remove_orphans
 from .base import (
     BlobInfo,
     BlobNotFound,
@@ -169,6 +169,9 @@ class LocalBlobStore:
 
     async def check(self) -> None:
         await self._run(self._check)
+
+    async def remove_orphans(self) -> int:
+        return await self._run(remove_orphans, self.root, TMP_PREFIX)
 
     async def close(self) -> None:
         # Let in-flight writes finish without blocking the event loop.

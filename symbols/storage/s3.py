@@ -245,6 +245,9 @@ class S3BlobStore:
         except BlobNotFound:
             raise BlobStoreUnavailable(f"S3 bucket {self.bucket!r} does not exist") from None
 
+    async def remove_orphans(self) -> int:
+        return 0  # uploads are single requests: a killed process leaves no partial object
+
     async def close(self) -> None:
         await asyncio.to_thread(self._pool.shutdown, True)
         self._client.close()

@@ -14,6 +14,7 @@ from .upload import Upload
 MAX_BATCH = 1000
 MAX_REF_LENGTH = 400
 MAX_HASH_LENGTH = 128
+MAX_URL_LENGTH = 1000
 
 
 def text(value: Any, attr: str, *, max_length: int, required: bool = True, code: str = "invalid_input") -> str | None:
@@ -43,6 +44,19 @@ def chunk_id_param(value: Any) -> str:
     return text(value, "chunk_id", max_length=MAX_REF_LENGTH, code="invalid_chunk_ids")
 
 
+def url_param(value: Any) -> str | None:
+    """A script's URL: absent, ``~/path`` (any scheme and host), ``http(s)://...`` or ``/path``;
+    no query string or fragment (frames are matched without them)."""
+    if value is None:
+        return None
+    url = text(value, "url", max_length=MAX_URL_LENGTH, code="invalid_url")
+    if not url.startswith(("~/", "/", "http://", "https://")) or any(c in url for c in "?# \t\r\n"):
+        raise InvalidInput(
+            "invalid_url", "url must be ~/path, /path or an http(s) URL without query or fragment.", "url"
+        )
+    return url
+
+
 def check_batch_size(count: int, attr: str) -> None:
     if count > MAX_BATCH:
         raise InvalidInput("too_many_symbol_sets", f"At most {MAX_BATCH} symbol sets per request.", attr)
@@ -62,9 +76,10 @@ def parse_uploads(body: dict) -> list[Upload]:
         content_hash = entry.get("content_hash")
         if content_hash is not None:
             content_hash = text(content_hash, "content_hash", max_length=MAX_HASH_LENGTH)
-        uploads.append(
-            Upload(chunk_id_param(entry.get("chunk_id")), release_param(entry.get("release_id")), content_hash)
-        )
+        uploads.append(Upload(
+            chunk_id_param(entry.get("chunk_id")), release_param(entry.get("release_id")), content_hash,
+            url_param(entry.get("url")),
+        ))
     legacy_release = release_param(body.get("release_id"))
     uploads.extend(Upload(chunk_id_param(c), legacy_release, None) for c in legacy)
     duplicates = sorted(c for c, n in Counter(u.chunk_id for u in uploads).items() if n > 1)

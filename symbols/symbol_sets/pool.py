@@ -12,8 +12,9 @@ other projects longer than the limits:
   past it the child is killed and the set fails with ``IndexTimeout``;
 - a child that dies during a build (a signal, the kernel's OOM killer) fails that set with
   ``IndexCrashed``.
-A killed or dead child is replaced on the next build. Children die with this process
-(``PR_SET_PDEATHSIG`` on Linux, and end of file on their pipe). One per process, built by
+A killed or dead child is replaced on the next build. Children die with this process,
+even in the middle of a build (``PR_SET_PDEATHSIG`` on Linux; elsewhere they stop at the
+end of file on their pipe, once the build in hand is done). One per process, built by
 ``symbols.app`` and shared by the resolver and an embedded worker.
 """
 
@@ -42,29 +43,33 @@ if TYPE_CHECKING:
 
 # Stored indexes smaller than this are loaded on the event loop (cheaper than a thread).
 _INLINE_LOAD_BYTES = 256 * 1024
+_PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
 
 
 def _pool_context():
-    # forkserver: children start from a clean process, not a fork of one holding
-    # event-loop, boto3 and database threads.
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    return multiprocessing.get_context(method)
+    # spawn: a child starts from a clean interpreter (not a fork of a process holding
+    # event-loop, boto3 and database threads) and is this process's own child, so the
+    # kernel can kill it when this process dies (a forkserver would be its parent).
+    return multiprocessing.get_context("spawn")
 
 
-def _die_with_parent() -> None:
-    """SIGKILL this process when its parent dies (Linux; elsewhere the pipe's EOF does)."""
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL this process when its parent dies, and name it ``symbols-index`` (in
+    ``ps -o comm`` and /proc/PID/comm) once it is so tied. Linux only; elsewhere the
+    pipe's end of file stops it."""
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before prctl
+    if os.getppid() != parent:  # the parent died before prctl
         os._exit(1)
+    libc.prctl(_PR_SET_NAME, b"symbols-index", 0, 0, 0)
 
 
-def _serve(conn: Connection, memory_bytes: int) -> None:
+def _serve(conn: Connection, memory_bytes: int, parent: int) -> None:
     """A child: build each blob received on ``conn`` and send back its BuildResult."""
-    _die_with_parent()
+    _die_with_parent(parent)
     # Ctrl-C reaches the whole process group: the parent decides when children stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_bytes > 0:
@@ -94,7 +99,7 @@ class _Child:
     def __init__(self, memory_bytes: int) -> None:
         ctx = _pool_context()
         self.conn, child_end = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child_end, memory_bytes), daemon=True,
+        self.process = ctx.Process(target=_serve, args=(child_end, memory_bytes, os.getpid()), daemon=True,
                                    name="symbols-index")
         self.process.start()
         child_end.close()

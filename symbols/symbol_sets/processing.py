@@ -4,7 +4,8 @@ Used by the worker's ``process_symbol_set`` job and by the resolver's on-demand 
 Input faults are recorded as the set's ``failure_reason`` and returned; blob store
 faults raise ``StorageUnavailable`` (the caller may retry). When events wait for the set
 (frames captured before it was uploaded), marking it processed also enqueues the job that
-resolves them again, in the same transaction.
+resolves them again, in the same transaction. A set deleted (or uploaded again) while
+its index was built is not marked, and the blob and index it no longer owns are removed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..db import Database
 from ..db.events import enqueue_waiting_events
 from ..db.symbol_sets import mark_processed, record_failure
 from ..storage import BlobNotFound, BlobStore, BlobStoreUnavailable
-from .blobs import index_key
+from .blobs import discard_blobs, index_key
 from .failures import MISSING_CHUNK_ID_DATA, BuildFailure
 from .pool import IndexBuilder
 
@@ -53,8 +54,14 @@ async def build_and_store(
     except BlobStoreUnavailable as exc:
         raise StorageUnavailable(f"blob store unavailable: {exc}") from exc
     async with db.begin() as conn:
-        if await mark_processed(conn, set_id, storage_ptr):
+        marked = await mark_processed(conn, set_id, storage_ptr)
+        if marked:
             await enqueue_waiting_events(conn, set_id)
+    if not marked:
+        # Deleted (or re-uploaded under a new key) while the index was built: no row points
+        # at this blob any more, so what was just written would stay forever.
+        log.info("symbol set %s changed while its index was built; index discarded", set_id)
+        await discard_blobs(store, [storage_ptr])
     return None
 
 

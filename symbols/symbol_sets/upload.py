@@ -7,6 +7,9 @@ store; ``finish`` HEAD-checks every object, enforces the size limit (an oversize
 object and its row are deleted: ``TooLarge``) and records each content hash with its
 processing job in one transaction.
 
+The service's own upload route (``POST /uploads/``, for stores that cannot presign)
+takes bytes for a key only while ``check_upload_open`` finds its set waiting for them.
+
 Direct (one request): ``check_direct`` refuses a bad release before the body is read;
 ``store_direct`` stores the spooled file under a fresh key and records it with its job.
 
@@ -27,6 +30,7 @@ from ..db import Database
 from ..db.jobs import enqueue_symbol_set_processing
 from ..db.symbol_sets import (
     SymbolSet,
+    awaits_upload,
     delete_symbol_sets,
     get_symbol_set_by_ref,
     get_symbol_sets,
@@ -35,7 +39,7 @@ from ..db.symbol_sets import (
     record_upload,
     update_symbol_set,
 )
-from ..errors import InvalidInput, TooLarge
+from ..errors import InvalidInput, StateConflict, TooLarge
 from ..storage import BlobStore
 from .blobs import blob_key, discard_blobs
 from .container import ContainerError, sniff
@@ -49,6 +53,8 @@ class Upload:
     chunk_id: str
     release_id: str | None
     content_hash: str | None
+    # The URL the script is served at (``~/path``: any scheme and host).
+    url: str | None = None
 
 
 def binds_release(existing: SymbolSet, release_id: str | None, *, keep_on_conflict: bool = False) -> bool:
@@ -99,6 +105,8 @@ class StartPlan:
     new: list[Upload] = field(default_factory=list)
     rearm: list[SymbolSet] = field(default_factory=list)
     bind: list[tuple[SymbolSet, str]] = field(default_factory=list)
+    # existing sets whose script is now served at another URL
+    moved: list[tuple[SymbolSet, str]] = field(default_factory=list)
     # chunk id -> the fresh blob key its bytes go to
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -129,6 +137,8 @@ async def plan_start(
         keep = skip_release_on_conflict or same_content(current, upload)
         if binds_release(current, upload.release_id, keep_on_conflict=keep):
             plan.bind.append((current, upload.release_id))
+        if upload.url is not None and upload.url != current.url:
+            plan.moved.append((current, upload.url))
         if always or needs_upload(current, upload, force=force, skip_on_conflict=skip_on_conflict):
             plan.rearm.append(current)
     refs = [u.chunk_id for u in plan.new] + [s.ref for s in plan.rearm]
@@ -147,9 +157,12 @@ async def apply_start(db: Database, store: BlobStore, plan: StartPlan) -> dict[s
                 ref=upload.chunk_id,
                 storage_ptr=plan.keys[upload.chunk_id],
                 release_id=upload.release_id,
+                url=upload.url,
             )
         for current, release_id in plan.bind:
             await update_symbol_set(conn, current.id, release_id=release_id)
+        for current, url in plan.moved:
+            await update_symbol_set(conn, current.id, url=url)
         for current in plan.rearm:
             ids[current.ref] = current.id
             await update_symbol_set(
@@ -214,6 +227,16 @@ async def finish(
                 release_id=symbol_set.release_id,
             )
             await enqueue_symbol_set_processing(conn, symbol_set.id, project_id)
+
+
+async def check_upload_open(db: Database, key: str) -> None:
+    """Refuse bytes for ``key`` unless its symbol set waits for them: a presigned policy
+    cannot be replayed after ``finish_upload`` (the blob would change under its
+    content_hash and index) nor after a DELETE (it would recreate an orphan blob)."""
+    async with db.connect() as conn:
+        if not await awaits_upload(conn, key):
+            raise StateConflict("upload_closed", "This upload is finished or its symbol set was deleted; "
+                                                "start a new upload.", "policy")
 
 
 async def check_direct(db: Database, project_id: int, chunk_id: str, release_id: str | None) -> SymbolSet | None:

@@ -56,9 +56,12 @@ _DETAILS = {
 RESOLVE_FAILURES = {
     "NoUrlOrChunkId": "The frame names no script, so no map can be chosen.",
     "NoLineOrColumn": "The frame has no line and column to look up.",
-    "NoSourcemapUploaded": "No symbol set of this project matches this script (by chunk id or "
-                           "URL): its map was not uploaded. Upload it with "
-                           "`symbols sourcemap upload`.",
+    "NoSourcemapUploaded": "No symbol set of this project matches this script (by chunk id, "
+                           "debug id or URL): its map was not uploaded. Upload it with "
+                           "`symbols sourcemap upload --url-prefix '~/<served path>'` so "
+                           "traces that name scripts by URL find it.",
+    "NoMapNeeded": "Not the application's code (engine internals, eval'd code or a browser "
+                   "extension): no map is needed.",
     "SymbolSetFailed": "The matching symbol set failed processing; see its page for why.",
     "InvalidSourceMap": "The matching symbol set is not a valid source map.",
     "StorageUnavailable": "The map could not be read from storage just now; try again.",

@@ -19,6 +19,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from symbols.api import CONTEXT
+from symbols.api.guard import GuardedRunner
 from symbols.app import create_app
 from symbols.config import Settings
 from symbols.db import Database
@@ -84,6 +86,15 @@ class Api:
             return resp.status, await resp.read()
 
 
+class GuardedTestServer(TestServer):
+    """aiohttp's test server with the service's connection guard (as ``symbols serve``)."""
+
+    async def _make_runner(self, **kwargs):
+        settings = self.app[CONTEXT].settings
+        return GuardedRunner(self.app, read_timeout=settings.read_timeout_seconds,
+                             max_connections=settings.max_connections, **kwargs)
+
+
 @pytest.fixture
 async def api_factory(request, tmp_path: Path):
     created = []
@@ -107,7 +118,7 @@ async def api_factory(request, tmp_path: Path):
             project = await create_project(conn, "web")
             _, secret = await create_api_key(conn, label="t", scopes=list(KNOWN_SCOPES), project_ids=[project.id])
         app = create_app(settings, db=db, blob_store=store, stream=stream, embedded_worker=worker)
-        client = TestClient(TestServer(app, host="127.0.0.1"))
+        client = TestClient(GuardedTestServer(app, host="127.0.0.1"))
         await client.start_server()
         api = Api(client, secret, project.id, db, store, settings)
         created.append(api)

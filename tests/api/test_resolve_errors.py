@@ -45,13 +45,57 @@ async def test_unresolvable_frames_come_back_unchanged_with_typed_failures(api):
     ]
     bad = out[3]
     assert (bad["source"], bad["line"], bad["column"]) == (THROW["filename"], 99, 77)
-    assert bad["resolved_name"] == bad["mangled_name"] == "i"
+    # Minified and not resolved: no resolved name (as cymbal), the mangled one kept.
+    assert bad["resolved_name"] is None and bad["mangled_name"] == "i"
+    assert out[1]["resolved_name"] is None  # a chunk id says the code is minified
+    assert out[2]["resolved_name"] == "f"  # nothing says it is minified
     assert bad["context"] is None and bad["lang"] == "javascript"
     assert out[0]["raw_id"] != out[1]["raw_id"]
     # raw_id is stable across requests.
     _, again = await resolve(api, {"frames": frames})
     assert [f["raw_id"] for f in again["frames"]] == [f["raw_id"] for f in out]
     assert all("explain" not in f for f in out)
+
+
+async def test_frames_that_are_not_the_users_code_need_no_map(api):
+    frames = [
+        {"filename": "node:internal/process/task_queues", "function": "process.processTicksAndRejections",
+         "lineno": 95, "colno": 5},
+        {"filename": "<anonymous>", "function": "Array.map", "lineno": 1, "colno": 1},
+        {"filename": "native", "function": "JSON.parse", "lineno": 1, "colno": 1},
+        {"filename": "chrome-extension://abcdef/content.js", "function": "inject", "lineno": 3, "colno": 9},
+        {"filename": "moz-extension://0a1b/x.js", "function": "y", "lineno": 3, "colno": 900},
+        frame(filename="https://cdn.example.com/elsewhere.js"),
+    ]
+    status, body = await resolve(api, {"frames": frames, "explain": True})
+    assert status == 200
+    out = body["frames"]
+    assert [f["resolve_failure"] for f in out] == ["NoMapNeeded"] * 5 + ["NoSourcemapUploaded"]
+    assert [f["resolved_name"] for f in out[:5]] == [f["function"] for f in frames[:5]]
+    assert [f["in_app"] for f in out] == [False] * 5 + [True]
+    assert out[0]["explain"] == [{"step": "not_user_code", "found": True,
+                                  "detail": "'node:internal/process/task_queues' is not the user's code"}]
+
+
+async def test_urls_match_without_query_fragment_or_position_and_debug_ids_find_sets(api):
+    await api.upload("https://cdn.example.com/app.js", pack(APP_MAP, APP_JS))
+    await api.upload("4f1c2a3b-5d6e-4f70-8a9b-0c1d2e3f4a5b", pack(APP_MAP, APP_JS))
+    await process_jobs(api)
+    debug_id = "4f1c2a3b-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+    frames = [
+        frame(filename="https://cdn.example.com/app.js?v=3#top"),
+        frame(filename="https://cdn.example.com/app.js:1:77"),
+        frame(filename="https://other.example.com/app.js", debug_id=debug_id),
+        frame(filename="https://sentry.example.com/bundle.js"),
+    ]
+    meta = {"images": [{"type": "sourcemap", "code_file": "https://sentry.example.com/bundle.js?x=1",
+                        "debug_id": debug_id}]}
+    status, body = await resolve(api, {"frames": frames, "debug_meta": meta, "explain": True})
+    assert status == 200
+    out = body["frames"]
+    assert [(f["resolved"], f["resolved_name"], f["line"]) for f in out] == [(True, "checkedQuantity", 9)] * 4
+    assert [s["step"] for s in out[2]["explain"][:2]] == ["chunk_id_lookup", "debug_id_lookup"]
+    assert out[2]["explain"][1]["found"] is True
 
 
 async def test_explain_says_what_each_step_found(api):
@@ -67,7 +111,8 @@ async def test_explain_says_what_each_step_found(api):
     assert all(s["found"] for s in steps.values())
     assert "stored index" in steps["index_load"]["detail"]
     assert "src/math.js" in steps["position_lookup"]["detail"]
-    assert [(s["step"], s["found"]) for s in missing["explain"]] == [("chunk_id_lookup", False), ("url_lookup", False)]
+    assert [(s["step"], s["found"]) for s in missing["explain"]] == [
+        ("chunk_id_lookup", False), ("debug_id_lookup", False), ("url_lookup", False)]
     assert "missing" in missing["explain"][0]["detail"]
     assert beyond["explain"][-1]["step"] == "position_lookup" and not beyond["explain"][-1]["found"]
     # A second request is served from memory.

@@ -102,6 +102,8 @@ async def test_assignment_rules_validate_assignees(db_api):
          "Role assignee IDs must be UUIDs."),
         ({"filters": TYPE_ERROR, "assignee": {"type": "group", "id": 1}}, "assignee__type",
          '"group" is not a valid choice.'),
+        ({"filters": TYPE_ERROR, "assignee": {"type": "user"}}, "assignee__id", "This field is required."),
+        ({"filters": TYPE_ERROR, "assignee": {"id": 1}}, "assignee__type", "This field is required."),
     ]:
         status, error = await api.call("POST", "assignment_rules/", json=body)
         assert status == 400 and (error["attr"], error["detail"]) == (attr, detail), body

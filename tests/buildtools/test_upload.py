@@ -11,6 +11,7 @@ import pytest
 
 from symbols.buildtools import inject as inj
 from symbols.buildtools.client import SymbolsClient, release_hash_id
+from symbols.buildtools.upload import script_url
 from symbols.symbol_sets import container
 from tests.support.cli import run_cli
 from tests.support.service import Service, injected
@@ -213,3 +214,25 @@ def test_identical_scripts_share_a_chunk_id_and_upload_once(local_service: Servi
         f"failed  twin/esm.mjs: chunk id {pairs['esm.mjs'].chunk_id} is also used by "
         "esm.mjs with different content"
     )
+
+
+def test_url_prefix_records_each_scripts_url(local_service: Service, build_dir: Path) -> None:
+    pairs = injected(build_dir)
+    result = cli("upload", "-d", str(build_dir), "--url-prefix", "~/static/", env=local_service.env())
+    assert result.exit_code == 0, result.output
+    urls = {s["ref"]: s["url"] for s in local_service.api(lambda c: c.list_symbol_sets())}
+    assert urls == {pair.chunk_id: f"~/static/{name}" for name, pair in pairs.items()}
+    # The default is sentry-cli's: "~" plus the path under the directory.
+    again = cli("upload", "-d", str(build_dir), env=local_service.env())
+    assert again.exit_code == 0, again.output
+    urls = {s["ref"]: s["url"] for s in local_service.api(lambda c: c.list_symbol_sets())}
+    assert urls[pairs["assets/app.js"].chunk_id] == "~/assets/app.js"
+
+
+@pytest.mark.parametrize(("prefix", "url"), [
+    ("~", "~/a/b.js"), ("~/", "~/a/b.js"), ("~/static", "~/static/a/b.js"), ("static/", "~/static/a/b.js"),
+    ("/static", "~/static/a/b.js"), ("https://cdn.example.com/v1/", "https://cdn.example.com/v1/a/b.js"),
+    ("", "~/a/b.js"),
+])
+def test_script_url(prefix: str, url: str) -> None:
+    assert script_url(prefix, "a/b.js") == url

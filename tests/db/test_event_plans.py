@@ -39,7 +39,7 @@ async def pg(request, tmp_path):
     async with db.begin() as conn:
         a = (await access.create_project(conn, "a")).id
         b = (await access.create_project(conn, "b")).id
-        await conn.execute(INSERT, {"a": a, "b": b, "lo": 1, "hi": 50_000})
+        await conn.execute(INSERT, {"a": a, "b": b, "n": 50_000, "lo": 1, "hi": 50_000})
     async with db.engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE events"))

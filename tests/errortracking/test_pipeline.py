@@ -3,6 +3,7 @@ the committed esbuild bundle's frames resolved, fingerprinted, linked and stored
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from symbols.db import access
 from symbols.db.events import events_awaiting, stack_frames_by_raw_id
-from symbols.db.tables import issue_assignments, issues, projects
+from symbols.db.tables import issue_assignments, issues, person_distinct_ids, persons, projects
 from symbols.errortracking.stream import DatabaseStream
 from tests.support.pipeline import APP_FRAMES, app_exception, captured, frames_of
 
@@ -92,11 +93,29 @@ async def test_frames_without_a_symbol_set_wait_for_it(harness):
     assert [f["column"] for f in url_frames] == [398, 185, 36, 77]
     async with harness.db.connect() as conn:
         assert sorted(await events_awaiting(conn, harness.project_id, "chunk-late")) == sorted([a.uuid, a2.uuid])
-        assert await events_awaiting(conn, harness.project_id, "https://cdn.example.com/assets/app.js?v=2") == [b.uuid]
+        # Waiting by the URL as the resolver matches it: no query string.
+        assert await events_awaiting(conn, harness.project_id, "https://cdn.example.com/assets/app.js") == [b.uuid]
     # Unresolved frames fingerprint on the minified positions: a and a2 share an issue.
     occurrences = sorted(i.occurrences for i in await harness.issues())
     assert occurrences == [1, 2]
     assert (await harness.event(a.uuid)).issue_id == (await harness.event(a2.uuid)).issue_id
+
+
+async def test_engine_frames_need_no_map_and_do_not_wait(harness):
+    exception = app_exception()
+    exception["stacktrace"]["frames"].insert(0, {
+        "platform": "node:javascript", "filename": "node:internal/process/task_queues",
+        "function": "process.processTicksAndRejections", "lineno": 95, "colno": 5, "in_app": True})
+    event = captured({"$exception_list": [exception]})
+    await harness.upload("chunk-app")
+    await harness.publish(event)
+    await harness.drain()
+    [internal, *app] = frames_of((await harness.event(event.uuid)).properties)
+    assert (internal["resolve_failure"], internal["resolved_name"], internal["in_app"]) == (
+        "NoMapNeeded", "process.processTicksAndRejections", False)
+    assert "symbol_set_ref" not in internal and all(f["resolved"] for f in app)
+    async with harness.db.connect() as conn:
+        assert await events_awaiting(conn, harness.project_id, "node:internal/process/task_queues") == []
 
 
 async def test_python_frames_pass_through_and_client_fingerprint_wins(harness):
@@ -195,3 +214,28 @@ async def test_a_fault_before_the_commit_stores_nothing(harness):
         assert (await conn.execute(select(issue_assignments))).all() == []
     [issue] = await harness.issues()
     assert issue.occurrences == 1
+
+
+async def test_events_get_their_person_and_identify_links_the_anonymous_id(harness):
+    def event(name: str, distinct_id: str, **props):
+        item = captured(props, event=name)
+        return dataclasses.replace(item, distinct_id=distinct_id)
+
+    anon = event("$pageview", "anon-1")
+    other = event("$pageview", "someone-else")
+    identify = event("$identify", "ada@example.com", **{"$anon_distinct_id": "anon-1", "$set": {"plan": "pro"}})
+    later = event("$exception", "anon-1", **{"$exception_list": [app_exception(chunk_id=None)]})
+    await harness.publish(anon, other)
+    await harness.drain()
+    await harness.publish(identify, later)
+    await harness.drain()
+
+    person = {e.uuid: (await harness.event(e.uuid)).person_id for e in (anon, other, identify, later)}
+    assert all(person.values())
+    assert person[identify.uuid] == person[later.uuid]
+    assert person[other.uuid] != person[identify.uuid]
+    async with harness.db.connect() as conn:
+        ids = dict((await conn.execute(select(person_distinct_ids.c.distinct_id, person_distinct_ids.c.person_id))).all())
+        [row] = (await conn.execute(select(persons).where(persons.c.id == person[identify.uuid]))).all()
+    assert ids["anon-1"] == ids["ada@example.com"] == person[identify.uuid]
+    assert row.is_identified and row.properties == {"plan": "pro"}

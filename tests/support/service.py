@@ -21,7 +21,7 @@ from symbols.db import migrate, open_database
 from symbols.db.access import create_api_key, create_project
 from tests.support.cli import run_cli
 
-SCOPES = ["error_tracking:read", "error_tracking:write"]
+SCOPES = ["error_tracking:read", "error_tracking:write", "query:read"]
 
 
 class ServiceThread:

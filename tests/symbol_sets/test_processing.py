@@ -140,6 +140,27 @@ async def test_deleted_set_job_finishes_quietly(env):
     assert await _run(env) == {"done": 1}
 
 
+async def test_a_set_deleted_while_its_index_is_built_leaves_nothing_behind(env):
+    from symbols.symbol_sets.manage import delete_many
+
+    set_id, ptr = await env.upload("chunk-1", pack(APP_MAP, APP_JS))
+    builder = env.deps.builder
+
+    class DeleteDuringBuild:
+        """The real builder, with a DELETE of the set landing while it builds."""
+
+        async def build(self, blob):
+            result = await builder.build(blob)
+            assert await delete_many(env.db, env.store, env.project_id, [set_id]) == 1
+            return result
+
+    env.deps.builder = DeleteDuringBuild()
+    assert await _run(env) == {"done": 1}
+    assert await env.store.head(index_key(ptr)) is None
+    assert await env.store.head(ptr) is None
+    assert await _set(env, set_id) is None
+
+
 async def test_index_built_in_a_process_pool(env):
     from symbols.symbol_sets.pool import IndexBuilder
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 
@@ -20,7 +19,7 @@ from symbols.symbol_sets.pool import IndexBuilder
 from symbols.workers import Deps, Worker
 from tests.support.bundles import APP_JS, APP_MAP, REPO
 from tests.support.net import free_port
-from tests.support.processes import popen, process_env, reap, run_symbols, sigterm
+from tests.support.processes import popen, process_env, reap, run_symbols, sigterm, start_serve
 
 
 async def test_a_job_killed_mid_run_is_claimed_again_after_its_lease(env, tmp_path):
@@ -156,34 +155,14 @@ async def test_jobs_commands_list_dead_and_retry(env):
 
 
 async def test_symbols_serve_runs_an_embedded_worker(tmp_path):
-    import re
-
     import aiohttp
 
     port = free_port()
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("SYMBOLS_")}
-    proc = popen(
-        [sys.executable, "-m", "symbols", "serve", "--port", str(port)], cwd=tmp_path,
-        env=base_env | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", "SYMBOLS_DATA_DIR": "data",
-                        "SYMBOLS_JOB_POLL_SECONDS": "0.1"},
-    )
+    proc, secret = await start_serve(tmp_path, port)
     url = f"http://127.0.0.1:{port}/api/projects/1/error_tracking"
     try:
-        secret = None
-        while secret is None:
-            line = await asyncio.to_thread(proc.stdout.readline)
-            assert line, proc.stderr.read()
-            if match := re.search(r"phx_[A-Za-z0-9_-]{40,}", line):
-                secret = match.group(0)
         headers = {"Authorization": f"Bearer {secret}"}
         async with aiohttp.ClientSession(headers=headers) as http:
-            for _ in range(300):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
             form = aiohttp.FormData()
             form.add_field("file", b'{"version":3,"sources":[],"names":[],"mappings":"!"}', filename="m.map")
             async with http.post(f"{url}/symbol_sets/", params={"chunk_id": "bad"}, data=form) as resp:

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ...resolve import Frame
+from ...resolve.frames import NO_SOURCEMAP_UPLOADED, script_url
 from ..platforms import (
-    NO_SOURCEMAP_UPLOADED,
     needs_symbols,
     passthrough,
     resolved_stack,
@@ -36,15 +36,18 @@ class FrameResolver(Protocol):
 
 
 def symbol_set_ref(frame: dict[str, Any]) -> str | None:
-    """The ref (chunk id, else script URL) of the symbol set a raw frame needs."""
-    return frame.get("chunk_id") or frame.get("filename") or None
+    """The ref (chunk id, debug id, else script URL as the resolver matches it) of the
+    symbol set a raw frame needs."""
+    if frame["chunk_id"] or frame.get("debug_id"):
+        return frame["chunk_id"] or frame["debug_id"]
+    return script_url(frame["filename"]) if frame.get("filename") else None
 
 
 def to_resolver_frame(frame: dict[str, Any]) -> Frame:
     return Frame(
         filename=frame["filename"], function=frame["function"], lineno=frame["lineno"],
         colno=frame["colno"], in_app=frame["in_app"], chunk_id=frame["chunk_id"],
-        platform=frame["platform"],
+        platform=frame["platform"], debug_id=frame.get("debug_id"),
     )
 
 

@@ -1,18 +1,22 @@
 """Store stage (in the one transaction that also settles the stream's batch).
 
-Events are inserted once per (project, uuid); only those actually inserted count on
+Every event's distinct id gets its person first (``$identify`` links an anonymous id), and
+the event is stored with that ``person_id``. Events are inserted once per (project, uuid);
+only those actually inserted count on
 their issues (occurrences, first and last seen) and record the symbol sets they wait for,
 so a batch delivered twice never counts twice. Resolved frames go to ``stack_frames``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
 from ...db import Connection
 from ...db.events import EventRow, await_symbols, insert_events, stored_uuids, upsert_stack_frames
 from ...db.issues import Occurrences, record_occurrences
+from ...db.persons import update_persons
 from .item import Item
 
 
@@ -34,6 +38,8 @@ async def store_items(conn: Connection, project_id: int, items: Sequence[Item]) 
         )
         for i in items
     ]
+    persons = await update_persons(conn, rows)
+    rows = [dataclasses.replace(r, person_id=persons.get((r.project_id, r.distinct_id))) for r in rows]
     inserted = {uuid for _, uuid in await insert_events(conn, rows)}
     new = [i for i in items if i.event.uuid in inserted]
     await record_occurrences(conn, _occurrences(new))

@@ -1,0 +1,58 @@
+"""Context lines inside the cache's budget (issue 15): sources are split lazily, one at a
+time, long ones in a thread, and their lines count in the cache's bytes."""
+
+from __future__ import annotations
+
+import sys
+
+import orjson
+
+from symbols.resolve.cache import INLINE_SPLIT_CHARS, LINE_OVERHEAD_BYTES, IndexCache, LoadedIndex
+from symbols.sourcemaps import parse_source_map
+
+SHORT = "const a = 1;\nconst b = 2;\n"
+LONG = "x\n" * (INLINE_SPLIT_CHARS // 2 + 10)
+
+
+def _loaded() -> LoadedIndex:
+    source_map = parse_source_map(orjson.dumps({
+        "version": 3, "sources": ["short.js", "long.js", "none.js"], "names": [],
+        "sourcesContent": [SHORT, LONG, None], "mappings": "AAAA;ACAA;ACAA",
+    }))
+    return LoadedIndex(source_map, len(source_map.to_index_bytes()))
+
+
+async def test_sources_are_split_on_demand_and_counted_in_the_budget():
+    cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
+    cache.put("k", entry)
+    start = cache.bytes
+    assert await entry.source_lines(0) == ["const a = 1;", "const b = 2;", ""]
+    after_short = cache.bytes
+    assert after_short > start and entry.size == after_short
+    lines = await entry.source_lines(1)  # long: split in a thread
+    assert len(lines) == INLINE_SPLIT_CHARS // 2 + 11 and lines[0] == "x"
+    assert cache.bytes - after_short > len(LONG)
+    assert await entry.source_lines(2) is None
+    assert await entry.source_lines(1) is lines  # split once
+
+
+async def test_lines_that_would_not_fit_the_budget_are_not_split():
+    entry = _loaded()
+    cache = IndexCache(entry.size + 1024)
+    cache.put("k", entry)
+    before = cache.bytes
+    assert await entry.source_lines(0) is not None  # small: fits
+    assert await entry.source_lines(1) is None  # its lines alone are over the budget
+    assert cache.bytes - before < 1024
+
+
+async def test_growing_lines_evict_older_entries():
+    old, entry = _loaded(), _loaded()
+    lines_cost = sys.getsizeof(LONG) + LINE_OVERHEAD_BYTES * (LONG.count("\n") + 1)
+    cache = IndexCache(entry.size + lines_cost + old.size // 2)
+    cache.put("old", old)
+    cache.put("new", entry)
+    assert len(cache) == 2
+    await entry.source_lines(1)
+    assert cache.get("old") is None and cache.get("new") is entry
+    assert cache.bytes == entry.size <= cache.max_bytes
