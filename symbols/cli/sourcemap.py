@@ -60,7 +60,10 @@ _DIRECTORY = click.option(
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list unchanged scripts and scripts without a map.")
 @ignore_option
-def inject(directory: Path, dry_run: bool, verbose: bool, ignore: tuple[str, ...]) -> None:
+@click.option("--update-sri/--no-update-sri", default=True, show_default=True,
+              help="Rewrite integrity= attributes in the build's HTML that pin injected scripts "
+                   "(off: such scripts are not injected, and reported).")
+def inject(directory: Path, dry_run: bool, verbose: bool, ignore: tuple[str, ...], update_sri: bool) -> None:
     """Give every script/map pair under DIRECTORY a chunk id.
 
     Appends `//# chunkId=<id>` and a one-line prologue to the script, adds "chunk_id" to
@@ -68,21 +71,28 @@ def inject(directory: Path, dry_run: bool, verbose: bool, ignore: tuple[str, ...
     debugId is reused, else the id is a UUIDv5 of the script). Exits with status 1 if a
     pair could not be handled (those are reported and left untouched).
     """
-    if _run_inject(directory, dry_run=dry_run, verbose=verbose, ignore=ignore):
+    if _run_inject(directory, dry_run=dry_run, verbose=verbose, ignore=ignore, update_sri=update_sri):
         raise SystemExit(1)
 
 
-def _run_inject(directory: Path, *, dry_run: bool, verbose: bool, ignore: tuple[str, ...]) -> int:
+def _run_inject(directory: Path, *, dry_run: bool, verbose: bool, ignore: tuple[str, ...],
+                update_sri: bool = True) -> int:
     """Inject and report; the number of errors."""
     from symbols.buildtools import inject as injection
+    from symbols.buildtools.inject import sri
 
     try:
         found = injection.scan(directory, ignore)
-    except injection.InjectError as exc:
+        pins = sri.find_pins(directory, [p.script for p in found.pairs], injection.ignore_spec(ignore))
+    except (OSError, injection.InjectError) as exc:
         raise click.ClickException(str(exc)) from None
     verb = "would inject" if dry_run else "injected"
     counts = {"injected": 0, "completed": 0, "unchanged": 0}
     errors = [(p.path, p.reason) for p in found.problems]
+    pinned: dict[Path, Path] = {}
+    for pin in pins:
+        pinned.setdefault(pin.script, pin.html)  # the first HTML file that pins it
+    new_bytes: dict[Path, bytes] = {}
     for pair in found.pairs:
         name = shown(directory, pair.script)
         if pair.state is injection.PairState.INJECTED:
@@ -90,11 +100,18 @@ def _run_inject(directory: Path, *, dry_run: bool, verbose: bool, ignore: tuple[
             if verbose:
                 click.echo(f"unchanged  {pair.chunk_id}  {name}")
             continue
+        if pair.state is injection.PairState.NEW and not update_sri and pair.script in pinned:
+            html = shown(directory, pinned[pair.script])
+            reason = f"pinned by an integrity= attribute in {html}; not injected (--update-sri rewrites it)"
+            errors.append((pair.script, reason))
+            continue
         try:
-            injection.inject(pair, dry_run=dry_run)
+            outcome = injection.inject(pair, dry_run=dry_run)
         except (OSError, injection.InjectError) as exc:
             errors.append((pair.script, f"cannot write: {exc}"))
             continue
+        if outcome.script_bytes is not None:
+            new_bytes[pair.script] = outcome.script_bytes
         if pair.state is injection.PairState.NEW:
             counts["injected"] += 1
             click.echo(f"{verb}  {pair.chunk_id}  {name}  (map {shown(directory, pair.map)})")
@@ -102,6 +119,16 @@ def _run_inject(directory: Path, *, dry_run: bool, verbose: bool, ignore: tuple[
             counts["completed"] += 1
             click.echo(f"{'would complete' if dry_run else 'completed'} map  {pair.chunk_id}  "
                        f"{shown(directory, pair.map)}")
+    rewritten = []
+    if update_sri and pins:
+        try:
+            rewritten = sri.rewrite(pins, lambda script: new_bytes.get(script) or script.read_bytes(),
+                                    dry_run=dry_run, write=injection.write_file)
+        except (OSError, injection.InjectError) as exc:
+            errors.append((directory, f"integrity: {exc}"))
+    for pin in rewritten:
+        click.echo(f"{'would update' if dry_run else 'updated'} integrity  {shown(directory, pin.html)}  "
+                   f"({shown(directory, pin.script)})")
     if verbose:
         for skipped in found.skipped:
             click.echo(f"skipped  {shown(directory, skipped.script)}: {skipped.reason}")
@@ -112,6 +139,8 @@ def _run_inject(directory: Path, *, dry_run: bool, verbose: bool, ignore: tuple[
         parts.append(f"{plural(counts['completed'], 'map')} completed")
     parts.append(f"{counts['unchanged']} already injected")
     parts.append(f"{len(found.skipped)} without a source map")
+    if rewritten:
+        parts.append(f"{plural(len(rewritten), 'integrity attribute')} updated")
     parts.append(plural(len(errors), "error"))
     click.echo(", ".join(parts))
     return len(errors)

@@ -80,18 +80,25 @@ def scan(directory: Path, ignore: Sequence[str] = ()) -> Scan:
     return result
 
 
-def scripts(directory: Path, ignore: Sequence[str] = ()) -> list[Path]:
-    spec = GitIgnoreSpec.from_lines([*DEFAULT_IGNORE, *ignore])
+def ignore_spec(ignore: Sequence[str] = ()) -> GitIgnoreSpec:
+    return GitIgnoreSpec.from_lines([*DEFAULT_IGNORE, *ignore])
+
+
+def files_under(directory: Path, spec: GitIgnoreSpec, suffixes: tuple[str, ...]) -> list[Path]:
+    """Files under ``directory`` ending in one of ``suffixes`` (any case), sorted, without
+    what ``spec`` ignores (pruned: an ignored node_modules is never read at all)."""
     found = []
     for root, dirs, files in os.walk(directory):
         relative = Path(root).relative_to(directory)
-        # Pruned here, so an ignored node_modules is never read at all.
         dirs[:] = sorted(d for d in dirs if not spec.match_file(f"{(relative / d).as_posix()}/"))
-        for name in sorted(files):
-            if (name.endswith(SCRIPT_SUFFIXES) and not name.startswith(TMP_PREFIX)
-                    and not spec.match_file((relative / name).as_posix())):
-                found.append(Path(root) / name)
+        found += [Path(root) / name for name in sorted(files)
+                  if name.lower().endswith(suffixes) and not name.startswith(TMP_PREFIX)
+                  and not spec.match_file((relative / name).as_posix())]
     return found
+
+
+def scripts(directory: Path, ignore: Sequence[str] = ()) -> list[Path]:
+    return files_under(directory, ignore_spec(ignore), SCRIPT_SUFFIXES)
 
 
 def trailing_comments(text: str) -> dict[str, str]:
