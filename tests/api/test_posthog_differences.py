@@ -4,9 +4,14 @@ PostHog's request and checks PostHog's answer."""
 from __future__ import annotations
 
 import hashlib
+import io
 
+import aiohttp
+
+from symbols.symbol_sets import container
 from tests.fixtures.s3 import post_presigned
 from tests.support.api import BLOBS
+from tests.support.bundles import APP_JS, APP_MAP
 
 
 def sha(data: bytes) -> str:
@@ -137,3 +142,47 @@ async def test_a_key_of_another_project_cannot_change_or_delete_a_release(api):
         assert (await api.call(method, path, key=their_key, project=other, **kwargs))[0] == 404
         assert (await api.call(method, path, key=their_key, **kwargs))[0] == 404
     assert (await api.call("GET", path))[1]["version"] == "1"
+
+
+def _pair_form(source_map: bytes | None, minified: bytes | None) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    if source_map is not None:
+        form.add_field("source_map", io.BytesIO(source_map), filename="app.js.map")
+    if minified is not None:
+        form.add_field("minified", io.BytesIO(minified), filename="app.js")
+    return form
+
+
+async def test_the_older_multipart_patch_uploads_the_map_and_the_script(api_factory):
+    api = await api_factory(max_upload_bytes=len(APP_MAP) + len(APP_JS) + 10)
+    _, release = await api.call("POST", "releases/", json={"version": "1", "project": "web"})
+    _, body = await _start(api, {"chunk_id": "vendor-chunk", "release_id": release["id"]})
+    set_id = body["id_map"]["vendor-chunk"]["symbol_set_id"]
+    path = f"symbol_sets/{set_id}/"
+    assert (await api.call("GET", path))[1]["has_uploaded_file"] is False
+
+    status, answer = await api.call("PATCH", path, data=_pair_form(APP_MAP, APP_JS))
+    assert (status, answer) == (204, None)
+    _, item = await api.call("GET", path)
+    packed = container.pack(APP_MAP, APP_JS)
+    assert item["content_hash"] == sha(packed) and item["has_uploaded_file"] is True
+    assert (item["ref"], item["release"]["id"]) == ("vendor-chunk", release["id"])  # unchanged
+    _, link = await api.call("GET", f"{path}download/")
+    status, blob = await api.fetch(link["url"])
+    stored = container.unpack(blob)
+    assert (stored.source_map, stored.minified_source) == (APP_MAP, APP_JS)
+    assert [j.payload for j in await api.jobs()] == [f'{{"symbol_set_id":"{set_id}"}}']
+    # The same files again: nothing new to store or process.
+    assert (await api.call("PATCH", path, data=_pair_form(APP_MAP, APP_JS)))[0] == 204
+    assert len(await api.jobs()) == 1
+
+    status, body = await api.call("PATCH", path, data=_pair_form(APP_MAP, None))
+    assert (status, body["code"], body["attr"]) == (400, "required", "minified")
+    status, body = await api.call("PATCH", path, data=_pair_form(APP_MAP + b" " * 20, APP_JS))
+    assert (status, body["code"]) == (413, "file_too_large")
+    other = await api.new_project()
+    their_key = await api.new_key(projects=[other])
+    assert (await api.call("PATCH", path, key=their_key, project=other, data=_pair_form(APP_MAP, APP_JS)))[0] == 404
+    # JSON still changes the ref.
+    status, item = await api.call("PATCH", path, json={"ref": "renamed"})
+    assert (status, item["ref"]) == (200, "renamed")
