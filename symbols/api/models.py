@@ -179,6 +179,7 @@ class SymbolSet(BaseModel):
                     "content_hash": "9f86d081884c7d659a2feaa0c55ad015",
                     "last_used": None,
                     "release": None,
+                    "has_uploaded_file": True,
                     "url": "~/assets/app.js",
                 }
             ]
@@ -194,6 +195,7 @@ class SymbolSet(BaseModel):
     content_hash: str | None
     last_used: datetime | None
     release: Release | None
+    has_uploaded_file: bool = Field(description="Whether the file has been uploaded (false: a placeholder).")
     url: str | None = Field(
         None, description="Where the script is served (`~/path`: any scheme and host), from `--url-prefix`."
     )

@@ -248,9 +248,11 @@ def build_document(app: web.Application, server_url: str | None = None) -> dict:
                 "content": {"application/json": {"schema": names[(op.body, "validation")]}},
             }
         if op.form is not None:
+            form = {"multipart/form-data": {"schema": names[(op.form, "validation")]}}
+            # A route may take its JSON body or a form (PATCH symbol_sets/{id}/).
             entry["requestBody"] = {
                 "required": True,
-                "content": {"multipart/form-data": {"schema": names[(op.form, "validation")]}},
+                "content": {**entry.get("requestBody", {}).get("content", {}), **form},
             }
         if op.request_media:
             entry["requestBody"] = {"content": {m.media_type: {"schema": m.schema} for m in op.request_media}}

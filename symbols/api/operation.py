@@ -194,11 +194,14 @@ def operation(
                 project_id = await authorize(request, scope)
             elif scope is not None:
                 await authenticate(request, scope)
+            # A route declaring both reads a multipart body itself (its form) and JSON as ``body``.
+            streamed = form is not None and request.content_type.startswith("multipart/")
             inp = Input(
                 project_id,
                 _path(path, request) if path is not None else None,
                 _query(query, request) if query is not None else None,
-                _validate(body, await json_body(request), strict=True) if body is not None else None,
+                _validate(body, await json_body(request), strict=True) if body is not None and not streamed
+                else None,
             )
             return await handler(request, inp)
 

@@ -55,14 +55,16 @@ async def _start(request: web.Request, project_id: int, uploads: list[Upload], *
 @operation(
     "Start uploading symbol sets", scope=WRITE, body=BulkStart, responses={201: BulkStarted},
     errors={400: _START_ERRORS + ("invalid_conflict_handling", "too_many_symbol_sets")},
-    description="Sets whose stored content has the given content_hash are left out of id_map.",
+    description="Sets whose stored content has the given content_hash are left out of id_map "
+    "(also when they belong to another release, which they keep).",
 )
 async def bulk_start_upload(request: web.Request, inp: Input[None, None, BulkStart]) -> web.Response:
     body = inp.body
     if body.force and body.skip_on_conflict:
         raise ValidationError("invalid_conflict_handling", "Use either force or skip_on_conflict, not both.")
     id_map = await _start(
-        request, inp.project_id, body.uploads(), force=body.force, skip_on_conflict=body.skip_on_conflict
+        request, inp.project_id, body.uploads(), force=body.force, skip_on_conflict=body.skip_on_conflict,
+        skip_release_on_conflict=body.skip_release_on_conflict,
     )
     return json_response({"id_map": id_map}, status=201)
 

@@ -1,4 +1,4 @@
-"""Release routes: create, list, retrieve, and look up by ``hash_id``."""
+"""Release routes: create, list, retrieve, change, delete, and look up by ``hash_id``."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..db.releases import (
     ReleaseHashInUse,
     create_release,
+    delete_release,
     get_release,
     get_release_by_hash,
     list_releases,
+    update_release,
 )
 from .auth import READ, WRITE
 from .context import context
 from .errors import NotFound, ValidationError
-from .models import IdPath, Page, PageQuery, Release, text
+from .models import IdPath, Page, PageQuery, Release, absent, text
 from .operation import Input, operation
 from .parse import json_response, paginated
 from .serializers import release_json
@@ -41,6 +43,17 @@ class ReleaseCreate(BaseModel):
     hash_id: Annotated[text(128), BeforeValidator(_number_as_text)] | None = Field(
         None, description="A unique id of the release in the project; defaults to its id."
     )
+    metadata: dict[str, Any] | None = None
+
+
+class ReleaseUpdate(BaseModel):
+    """PATCH/PUT: the fields given change, the others stay."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": "1.2.1", "metadata": {"note": "hotfix"}}]})
+
+    version: Annotated[text(400), BeforeValidator(_number_as_text)] = absent("The release's version.")
+    project: Annotated[text(400), BeforeValidator(_number_as_text)] = absent()
+    hash_id: Annotated[text(128), BeforeValidator(_number_as_text)] = absent("Unique in the project.")
     metadata: dict[str, Any] | None = None
 
 
@@ -86,6 +99,34 @@ async def retrieve(request: web.Request, inp: Input[IdPath, None, None]) -> web.
     if release is None:
         raise NotFound()
     return json_response(release_json(release))
+
+
+@operation(
+    "Change a release", scope=WRITE, path=IdPath, body=ReleaseUpdate, responses={200: Release},
+    errors={400: ("hash_id_in_use",)},
+)
+async def update(request: web.Request, inp: Input[IdPath, None, ReleaseUpdate]) -> web.Response:
+    changes = inp.body.model_dump(exclude_unset=True)
+    try:
+        async with context(request).db.begin() as conn:
+            release = await get_release(conn, inp.project_id, inp.path.id)
+            if release is None:
+                raise NotFound()
+            release = await update_release(conn, release, changes)
+    except ReleaseHashInUse:
+        raise ValidationError("hash_id_in_use", f"Hash id {changes['hash_id']} is already in use.", "hash_id") from None
+    return json_response(release_json(release))
+
+
+@operation(
+    "Delete a release", scope=WRITE, path=IdPath, responses={204: None},
+    description="Its symbol sets are kept, without a release.",
+)
+async def destroy(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
+    async with context(request).db.begin() as conn:
+        if not await delete_release(conn, inp.project_id, inp.path.id):
+            raise NotFound()
+    return web.Response(status=204)
 
 
 @operation("Retrieve a release by its hash_id", scope=READ, path=HashPath, responses={200: Release})

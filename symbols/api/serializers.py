@@ -35,6 +35,7 @@ def symbol_set_json(symbol_set: SymbolSet) -> dict:
         "content_hash": symbol_set.content_hash,
         "last_used": symbol_set.last_used,
         "release": release_json(symbol_set.release) if symbol_set.release else None,
+        "has_uploaded_file": symbol_set.storage_ptr is not None and symbol_set.uploaded_at is not None,
         "url": symbol_set.url,
     }
 

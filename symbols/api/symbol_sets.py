@@ -8,15 +8,19 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..db.symbol_sets import ORDERINGS, STATUSES, list_symbol_sets
+from ..files import owned_prefix
 from ..symbol_sets.manage import change, delete_many, get_one
+from ..symbol_sets.pair_upload import store_pair
 from ..symbol_sets.params import MAX_REF_LENGTH
 from .auth import READ, WRITE
 from .context import context
 from .errors import NotFound
-from .models import IdPath, Page, PageQuery, ReleaseId, SymbolSet, Uuid, absent, text
+from .models import FileField, IdPath, Page, PageQuery, ReleaseId, SymbolSet, Uuid, absent, text
+from .multipart import named_files
 from .operation import Code, Input, operation
 from .parse import json_response, paginated
 from .serializers import symbol_set_json
+from .spool import UPLOAD_PREFIX, too_large
 from .upload_params import bounded
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -27,6 +31,8 @@ class SymbolSetQuery(PageQuery):
     status: Status = Field("all", description="valid: processed without failure; invalid: failed.")
     order_by: Ordering = "-created_at"
     ref: text(MAX_REF_LENGTH) | None = Field(None, description="Only the set with this chunk id (or URL).")
+    search: text(MAX_REF_LENGTH) | None = Field(None, description="Sets whose ref contains this text (any case).")
+    release: Uuid | None = Field(None, description="Only the sets of this release (its id).")
 
 
 class SymbolSetPage(Page[SymbolSet]):
@@ -63,8 +69,8 @@ async def list_sets(request: web.Request, inp: Input[None, SymbolSetQuery, None]
     limit, offset = query.page()
     async with ctx.db.connect() as conn:
         sets, count = await list_symbol_sets(
-            conn, inp.project_id, ref=query.ref, status=query.status, order_by=query.order_by,
-            limit=limit, offset=offset,
+            conn, inp.project_id, ref=query.ref, search=query.search, release_id=query.release,
+            status=query.status, order_by=query.order_by, limit=limit, offset=offset,
         )
     results = [symbol_set_json(s) for s in sets]
     return json_response(paginated(request, ctx.base_url(request), results, count, limit, offset))
@@ -79,13 +85,31 @@ async def retrieve(request: web.Request, inp: Input[IdPath, None, None]) -> web.
     return json_response(symbol_set_json(await _get(request, inp)))
 
 
+class PairForm(BaseModel):
+    """PostHog's older form: the set's map and minified script, packed and stored."""
+
+    source_map: FileField
+    minified: FileField
+
+
 @operation(
-    "Change a symbol set's ref or release", scope=WRITE, path=IdPath, body=SymbolSetUpdate,
-    responses={200: SymbolSet}, errors={400: ("ref_in_use",)},
+    "Change a symbol set's ref or release, or upload its files", scope=WRITE, path=IdPath,
+    body=SymbolSetUpdate, form=PairForm, responses={200: SymbolSet, 204: None},
+    errors={400: ("ref_in_use", "parse_error"), 413: ("file_too_large",)},
+    description="JSON: `ref` and `release_id` change (200). multipart/form-data with `source_map` and "
+    "`minified`: the files are stored for the set and processed (204).",
 )
 async def update(request: web.Request, inp: Input[IdPath, None, SymbolSetUpdate]) -> web.Response:
     """PATCH/PUT: ``ref`` (unique in the project) and ``release_id`` (null detaches)."""
     symbol_set = await _get(request, inp)
+    if inp.body is None:  # the multipart form
+        ctx = context(request)
+        limit = ctx.settings.max_upload_bytes
+        files = await named_files(request, ("source_map", "minified"), max_bytes=limit, too_large=too_large(limit))
+        if await store_pair(ctx.db, ctx.store, symbol_set, source_map=files["source_map"],
+                            minified=files["minified"], tmp_dir=ctx.tmp_dir, prefix=owned_prefix(UPLOAD_PREFIX)):
+            ctx.metrics.upload_bytes.labels("direct").inc(sum(map(len, files.values())))
+        return web.Response(status=204)
     changes = inp.body.model_dump(exclude_unset=True)
     symbol_set = await change(context(request).db, inp.project_id, symbol_set, changes)
     return json_response(symbol_set_json(symbol_set))

@@ -56,6 +56,9 @@ class BulkStart(BaseModel):
     release_id: ReleaseId = Field(None, description="The release of every set in chunk_ids.")
     force: Flag = Field(False, description="Replace stored content that differs.")
     skip_on_conflict: Flag = Field(False, description="Leave sets whose stored content differs out.")
+    skip_release_on_conflict: Flag = Field(
+        False, description="A set bound to another release keeps it instead of release_id_mismatch."
+    )
 
     def uploads(self) -> list[Upload]:
         """The uploads asked for (duplicate chunk ids: invalid_chunk_ids)."""

@@ -245,13 +245,14 @@ class SymbolsClient:
             },
         )
 
-    async def ensure_release(self, name: str, version: str) -> dict:
-        """The release named ``name``/``version``, created if it does not exist yet."""
+    async def ensure_release(self, name: str, version: str, metadata: dict | None = None) -> dict:
+        """The release named ``name``/``version``, created (with ``metadata``) if it does
+        not exist yet."""
         hash_id = release_hash_id(name, version)
         release = await self.get_release(hash_id)
         if release is None:
             try:
-                release = await self.create_release(name, version)
+                release = await self.create_release(name, version, metadata)
             except ServiceError as exc:
                 # Created concurrently by another job of the same build: read it back.
                 if exc.status not in (400, 409):

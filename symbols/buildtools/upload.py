@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -67,12 +68,18 @@ class Failure:
 class UploadSummary:
     uploaded: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    # A set the service refused or did not get, and a script or map that could not be
+    # read as a pair (an invalid map): each one is a failure of the run.
     failed: list[Failure] = field(default_factory=list)
-    # Scripts with a map that is not injected yet, or that could not be read as a pair.
+    # Scripts with a map that is not injected yet.
     not_injected: list[Path] = field(default_factory=list)
-    problems: list[inject.Problem] = field(default_factory=list)
+    # Injected scripts whose maps are gone: uploaded and deleted by an earlier run.
+    already_deleted: list[Path] = field(default_factory=list)
     deleted_maps: list[Path] = field(default_factory=list)
     release_id: str | None = None
+    # Scripts and maps on disk of every pair handled: the progress bar's total.
+    total_bytes: int = 0
+    # Containers actually sent (compressed).
     uploaded_bytes: int = 0
 
     @property
@@ -109,6 +116,36 @@ def _disk_size(pair: inject.Pair) -> int:
     return pair.script.stat().st_size + pair.map.stat().st_size
 
 
+def injected_pairs(directory: Path, ignore: Sequence[str] = ()) -> tuple[list[inject.Pair], UploadSummary]:
+    """The injected pairs under ``directory`` and a summary holding what cannot be uploaded.
+    Raises NothingToUpload when no pair is injected and no earlier run explains why."""
+    scan = inject.scan(directory, ignore)
+    summary = UploadSummary(already_deleted=[s.script for s in scan.skipped if s.chunk_id])
+    summary.failed = [Failure(p.path, "", p.reason) for p in scan.problems]
+    pairs = []
+    for pair in scan.pairs:
+        if pair.state is inject.PairState.INJECTED:
+            # The texts were only needed to classify; the upload reads the files again.
+            pair.script_text, pair.map_doc = "", {}
+            pairs.append(pair)
+        else:
+            summary.not_injected.append(pair.script)
+    if not pairs and not summary.already_deleted and not summary.failed:
+        found = f"{len(scan.pairs)} script/map pair(s), none injected" if scan.pairs else "no script/map pairs"
+        raise NothingToUpload(
+            f"nothing to upload in {directory}: {found}; "
+            f"run `symbols sourcemap inject --directory {directory}` first"
+        )
+    summary.total_bytes = sum(_disk_size(p) for p in pairs)
+    return pairs, summary
+
+
+def dry_run(directory: Path, ignore: Sequence[str] = ()) -> tuple[list[tuple[inject.Pair, int]], UploadSummary]:
+    """What an upload would send, without the service: each pair with its container's size."""
+    pairs, summary = injected_pairs(directory, ignore)
+    return [(pair, len(_build(pair).data)) for pair in pairs], summary
+
+
 async def upload_directory(
     client: SymbolsClient,
     directory: Path,
@@ -118,34 +155,22 @@ async def upload_directory(
     batch_size: int = 50,
     delete_after: bool = False,
     progress: Progress | None = None,
+    ignore: Sequence[str] = (),
+    release_metadata: dict | None = None,
     url_prefix: str | None = "~",
 ) -> UploadSummary:
     progress = progress or _NoProgress()
-    scan = inject.scan(directory)
-    summary = UploadSummary(problems=list(scan.problems))
-    pairs = []
-    for pair in scan.pairs:
-        if pair.state is inject.PairState.INJECTED:
-            # The texts were only needed to classify; the upload reads the files again.
-            pair.script_text, pair.map_doc = "", {}
-            pairs.append(pair)
-        else:
-            summary.not_injected.append(pair.script)
+    pairs, summary = injected_pairs(directory, ignore)
     if not pairs:
-        found = f"{len(scan.pairs)} script/map pair(s), none injected" if scan.pairs else "no script/map pairs"
-        raise NothingToUpload(
-            f"nothing to upload in {directory}: {found}; "
-            f"run `symbols sourcemap inject --directory {directory}` first"
-        )
+        return summary
 
     await client.check_access()
     release_id = None
     if release is not None:
-        release_id = str((await client.ensure_release(*release))["id"])
+        release_id = str((await client.ensure_release(*release, metadata=release_metadata))["id"])
         summary.release_id = release_id
 
-    sizes = {id(p): _disk_size(p) for p in pairs}
-    progress.begin(len(pairs), sum(sizes.values()))
+    progress.begin(len(pairs), summary.total_bytes)
     seen: dict[str, tuple[str, Path]] = {}
     loop = asyncio.get_running_loop()
     semaphore = asyncio.Semaphore(max(1, concurrency))
@@ -271,4 +296,7 @@ async def _upload_batch(client: SymbolsClient, items: list[_Item], release_id: s
         progress.advance(1, item.disk_size)
 
 
-__all__ = ["Failure", "NothingToUpload", "Progress", "UploadSummary", "script_url", "upload_directory"]
+__all__ = [
+    "Failure", "NothingToUpload", "Progress", "UploadSummary", "dry_run", "injected_pairs", "script_url",
+    "upload_directory",
+]

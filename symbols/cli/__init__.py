@@ -1,40 +1,73 @@
-"""The `symbols` command line: one module per command or group, registered here."""
+"""The `symbols` command line: one module per command or group, registered here.
+
+Command modules are imported only when their command runs, so `symbols --version` and
+`symbols --help` start without the service's libraries (aiohttp, SQLAlchemy, numpy, boto3).
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+
 import click
 
-from symbols.cli.integrations import integrations
-from symbols.cli.jobs import jobs
-from symbols.cli.keys import keys
-from symbols.cli.migrate import migrate
-from symbols.cli.projects import projects
-from symbols.cli.resolve import resolve
-from symbols.cli.serve import serve
-from symbols.cli.sourcemap import sourcemap
-from symbols.cli.users import roles, users
-from symbols.cli.worker import worker
+from symbols import __version__
 from symbols.config import ConfigError
-from symbols.db import DatabaseUnavailable
+
+# name -> (module under symbols.cli, attribute, the line --help shows), in --help's order.
+_COMMANDS = {
+    "serve": ("serve", "serve", "Serve the HTTP API (migrates and bootstraps first)."),
+    "worker": ("worker", "worker", "Run background jobs and the error-tracking pipeline."),
+    "migrate": ("migrate", "migrate", "Apply database migrations (SYMBOLS_DATABASE_URL)."),
+    "projects": ("projects", "projects", "Manage projects."),
+    "keys": ("keys", "keys", "Manage personal API keys."),
+    "users": ("users", "users", "Manage users (assignees)."),
+    "roles": ("users", "roles", "Manage roles (assignees)."),
+    "integrations": ("integrations", "integrations", "Manage integrations (issue trackers)."),
+    "jobs": ("jobs", "jobs", "Inspect background jobs."),
+    "sets": ("sets", "sets", "Browse symbol sets (uploaded source maps)."),
+    "sourcemap": ("sourcemap", "sourcemap", "Inject, upload and look up JavaScript source maps."),
+    "resolve": ("resolve", "resolve", "Resolve a pasted stack trace through the service."),
+}
+
+
+def _readable_errors() -> tuple[type[Exception], ...]:
+    # A database fault can only come from symbols.db, so it is looked up only if loaded.
+    db = sys.modules.get("symbols.db")
+    return (ConfigError, db.DatabaseUnavailable) if db else (ConfigError,)
 
 
 class _Commands(click.Group):
-    """Settings and database faults end a command with one readable line, not a traceback."""
+    """Commands loaded on first use; settings and database faults end a command with one
+    readable line, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module, attribute, _ = _COMMANDS[cmd_name]
+        return getattr(importlib.import_module(f"symbols.cli.{module}"), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # From the table: listing the commands loads none of them.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, _, help_) in _COMMANDS.items()])
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ConfigError, DatabaseUnavailable) as exc:
-            raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            if isinstance(exc, _readable_errors()):
+                raise click.ClickException(str(exc)) from None
+            raise
 
 
 @click.group(cls=_Commands)
-@click.version_option(package_name="symbols")
+@click.version_option(__version__, prog_name="symbols")
 def main() -> None:
     """symbols: a self-hostable service for JavaScript source maps."""
 
-
-for command in (serve, worker, migrate, projects, keys, users, roles, integrations, jobs, sourcemap, resolve):
-    main.add_command(command)
 
 __all__ = ["main"]

@@ -12,7 +12,7 @@ import click
 import orjson
 
 from ..config import Settings
-from ..db.migrate import run_migrated
+from ..db.migrate import run_existing
 from ..errors import DomainError
 from ..errortracking.integrations import SecretBox, create_integration, integrations_page
 from ..errortracking.providers import PROVIDERS
@@ -48,7 +48,7 @@ def create_command(project_id: int, kind: str, display_name: str, config: str, s
         return await create_integration(db, box, project_id, kind, display_name, parsed, secrets)
 
     try:
-        made = asyncio.run(run_migrated(settings.database_url, work))
+        made = asyncio.run(run_existing(settings.database_url, work))
     except DomainError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"created integration {made.id} ({made.kind}: {made.display_name})")
@@ -62,5 +62,5 @@ def list_command(project_id: int) -> None:
     async def work(db):
         return (await integrations_page(db, project_id, limit=None))[0]
 
-    for item in asyncio.run(run_migrated(Settings.from_env().database_url, work)):
+    for item in asyncio.run(run_existing(Settings.from_env().database_url, work)):
         click.echo(f"{item.id}\t{item.kind}\t{item.display_name}\t{orjson.dumps(item.config).decode()}")

@@ -8,7 +8,7 @@ import asyncio
 import click
 
 from ..config import Settings
-from ..db.migrate import run_migrated
+from ..db.migrate import run_existing
 from ..db.queue import get_job, list_jobs, queue_stats, retry_job
 from ..db.tables import JOB_STATES
 
@@ -16,7 +16,7 @@ LIST_COLUMNS = ("id", "kind", "state", "attempts", "run_after", "payload", "last
 
 
 def _run(work):
-    return asyncio.run(run_migrated(Settings.from_env().database_url, work))
+    return asyncio.run(run_existing(Settings.from_env().database_url, work))
 
 
 @click.group()

@@ -8,11 +8,11 @@ import click
 
 from ..config import Settings
 from ..db.access import KNOWN_SCOPES, UnknownProject, create_api_key, list_api_keys, revoke_api_key
-from ..db.migrate import run_migrated
+from ..db.migrate import run_existing
 
 
 def _run(work):
-    return asyncio.run(run_migrated(Settings.from_env().database_url, work))
+    return asyncio.run(run_existing(Settings.from_env().database_url, work))
 
 
 @click.group()

@@ -8,7 +8,7 @@ import click
 
 from ..config import Settings
 from ..db.access import create_project, list_projects, project_exists
-from ..db.migrate import run_migrated
+from ..db.migrate import run_existing
 
 
 @click.group()
@@ -27,7 +27,7 @@ def create(name: str) -> None:
         async with db.begin() as conn:
             return await create_project(conn, name.strip())
 
-    project = asyncio.run(run_migrated(Settings.from_env().database_url, work))
+    project = asyncio.run(run_existing(Settings.from_env().database_url, work))
     click.echo(f"created project {project.id} ({project.name})")
 
 
@@ -39,7 +39,7 @@ def list_() -> None:
         async with db.connect() as conn:
             return await list_projects(conn)
 
-    for project in asyncio.run(run_migrated(Settings.from_env().database_url, work)):
+    for project in asyncio.run(run_existing(Settings.from_env().database_url, work)):
         click.echo(f"{project.id}\t{project.created_at.isoformat()}\t{project.name}\t{project.api_token}")
 
 
@@ -74,7 +74,7 @@ def fetch(project_id: int, domains: tuple[str, ...], auth_header: str | None, of
             await set_fetch_setting(conn, project_id, setting)
             return True
 
-    if not asyncio.run(run_migrated(Settings.from_env().database_url, work)):
+    if not asyncio.run(run_existing(Settings.from_env().database_url, work)):
         raise click.ClickException(f"no project {project_id}")
     click.echo(f"project {project_id}: fetching off" if off
                else f"project {project_id}: fetching from {', '.join(setting.allowed_domains)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import orjson
 
-from symbols.sourcemaps import SourceMapError, parse_source_map
+from symbols.cli.sourcemap_upload import ignore_option, plural, run_upload, shown, upload_options
 
 
 @click.group()
@@ -27,6 +27,8 @@ def lookup(map_file: Path, line: int, column: int, minified: Path | None) -> Non
     The printed `line` and `column` are 1-based too. Exits with status 1 when the
     position maps to nothing.
     """
+    from symbols.sourcemaps import SourceMapError, parse_source_map
+
     try:
         source_map = parse_source_map(
             map_file.read_bytes(), minified_source=minified.read_bytes() if minified else None
@@ -44,27 +46,24 @@ def lookup(map_file: Path, line: int, column: int, minified: Path | None) -> Non
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 
-# --- inject and upload: the build-pipeline commands (work in symbols.buildtools) ----
+# --- inject, upload and process: the build-pipeline commands (work in symbols.buildtools) ----
 
 
-def _shown(directory: Path, path: Path) -> str:
-    try:
-        return path.relative_to(directory).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+_DIRECTORY = click.option(
+    "--directory", "-d", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Build output (searched recursively for .js, .mjs, .cjs; node_modules skipped).",
+)
 
 
 @sourcemap.command()
-@click.option("--directory", "-d", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Build output to inject (searched recursively for .js, .mjs, .cjs).")
+@_DIRECTORY
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list unchanged scripts and scripts without a map.")
-def inject(directory: Path, dry_run: bool, verbose: bool) -> None:
+@ignore_option
+@click.option("--update-sri/--no-update-sri", default=True, show_default=True,
+              help="Rewrite integrity= attributes in the build's HTML that pin injected scripts "
+                   "(off: such scripts are not injected, and reported).")
+def inject(directory: Path, dry_run: bool, verbose: bool, ignore: tuple[str, ...], update_sri: bool) -> None:
     """Give every script/map pair under DIRECTORY a chunk id.
 
     Appends `//# chunkId=<id>` and a one-line prologue to the script, adds "chunk_id" to
@@ -72,163 +71,106 @@ def inject(directory: Path, dry_run: bool, verbose: bool) -> None:
     debugId is reused, else the id is a UUIDv5 of the script). Exits with status 1 if a
     pair could not be handled (those are reported and left untouched).
     """
+    if _run_inject(directory, dry_run=dry_run, verbose=verbose, ignore=ignore, update_sri=update_sri):
+        raise SystemExit(1)
+
+
+def _run_inject(directory: Path, *, dry_run: bool, verbose: bool, ignore: tuple[str, ...],
+                update_sri: bool = True) -> int:
+    """Inject and report; the number of errors."""
     from symbols.buildtools import inject as injection
+    from symbols.buildtools.inject import sri
 
     try:
-        found = injection.scan(directory)
-    except injection.InjectError as exc:
+        found = injection.scan(directory, ignore)
+        pins = sri.find_pins(directory, [p.script for p in found.pairs], injection.ignore_spec(ignore))
+    except (OSError, injection.InjectError) as exc:
         raise click.ClickException(str(exc)) from None
     verb = "would inject" if dry_run else "injected"
     counts = {"injected": 0, "completed": 0, "unchanged": 0}
     errors = [(p.path, p.reason) for p in found.problems]
+    pinned: dict[Path, Path] = {}
+    for pin in pins:
+        pinned.setdefault(pin.script, pin.html)  # the first HTML file that pins it
+    new_bytes: dict[Path, bytes] = {}
     for pair in found.pairs:
-        shown = _shown(directory, pair.script)
+        name = shown(directory, pair.script)
         if pair.state is injection.PairState.INJECTED:
             counts["unchanged"] += 1
             if verbose:
-                click.echo(f"unchanged  {pair.chunk_id}  {shown}")
+                click.echo(f"unchanged  {pair.chunk_id}  {name}")
+            continue
+        if pair.state is injection.PairState.NEW and not update_sri and pair.script in pinned:
+            html = shown(directory, pinned[pair.script])
+            reason = f"pinned by an integrity= attribute in {html}; not injected (--update-sri rewrites it)"
+            errors.append((pair.script, reason))
             continue
         try:
-            injection.inject(pair, dry_run=dry_run)
+            outcome = injection.inject(pair, dry_run=dry_run)
         except (OSError, injection.InjectError) as exc:
             errors.append((pair.script, f"cannot write: {exc}"))
             continue
+        if outcome.script_bytes is not None:
+            new_bytes[pair.script] = outcome.script_bytes
         if pair.state is injection.PairState.NEW:
             counts["injected"] += 1
-            click.echo(f"{verb}  {pair.chunk_id}  {shown}  (map {_shown(directory, pair.map)})")
+            click.echo(f"{verb}  {pair.chunk_id}  {name}  (map {shown(directory, pair.map)})")
         else:
             counts["completed"] += 1
             click.echo(f"{'would complete' if dry_run else 'completed'} map  {pair.chunk_id}  "
-                       f"{_shown(directory, pair.map)}")
+                       f"{shown(directory, pair.map)}")
+    rewritten = []
+    if update_sri and pins:
+        try:
+            rewritten = sri.rewrite(pins, lambda script: new_bytes.get(script) or script.read_bytes(),
+                                    dry_run=dry_run, write=injection.write_file)
+        except (OSError, injection.InjectError) as exc:
+            errors.append((directory, f"integrity: {exc}"))
+    for pin in rewritten:
+        click.echo(f"{'would update' if dry_run else 'updated'} integrity  {shown(directory, pin.html)}  "
+                   f"({shown(directory, pin.script)})")
     if verbose:
         for skipped in found.skipped:
-            click.echo(f"skipped  {_shown(directory, skipped.script)}: {skipped.reason}")
+            click.echo(f"skipped  {shown(directory, skipped.script)}: {skipped.reason}")
     for path, reason in errors:
-        click.echo(f"error  {_shown(directory, path)}: {reason}", err=True)
+        click.echo(f"error  {shown(directory, path)}: {reason}", err=True)
     parts = [f"{counts['injected']} {verb}"]
     if counts["completed"]:
-        parts.append(f"{_plural(counts['completed'], 'map')} completed")
+        parts.append(f"{plural(counts['completed'], 'map')} completed")
     parts.append(f"{counts['unchanged']} already injected")
     parts.append(f"{len(found.skipped)} without a source map")
-    parts.append(_plural(len(errors), "error"))
+    if rewritten:
+        parts.append(f"{plural(len(rewritten), 'integrity attribute')} updated")
+    parts.append(plural(len(errors), "error"))
     click.echo(", ".join(parts))
-    if errors:
-        raise SystemExit(1)
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
-
-
-class _ProgressBar:
-    """Bytes and files on stderr, when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self.files = self.size = self.done_files = self.done_size = 0
-
-    def _label(self, _item: object = None) -> str:
-        return f"{self.done_files}/{self.files} files, {_size(self.done_size)}/{_size(self.size)}"
-
-    def begin(self, files: int, size: int) -> None:
-        import sys
-
-        self.files, self.size = files, size
-        if not sys.stderr.isatty():
-            return  # CI logs: the closing summary says it all
-        self._bar = click.progressbar(length=max(size, 1), label="Uploading", file=sys.stderr,
-                                      item_show_func=self._label, show_eta=False)
-        self._bar.__enter__()
-
-    def advance(self, files: int, size: int) -> None:
-        self.done_files += files
-        self.done_size += size
-        if self._bar is not None:
-            self._bar.update(size, self._label())
-
-    def end(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
+    return len(errors)
 
 
 @sourcemap.command()
-@click.option("--directory", "-d", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Build output, injected with `symbols sourcemap inject`.")
-@click.option("--host", help="Service URL [env SYMBOLS_HOST, POSTHOG_CLI_HOST; default http://127.0.0.1:8000].")
-@click.option("--project", help="Project id [env SYMBOLS_PROJECT, POSTHOG_CLI_ENV_ID].")
-@click.option("--token", help="Personal API key with error_tracking:write [env SYMBOLS_TOKEN, POSTHOG_CLI_TOKEN].")
-@click.option("--release-name", help="Attach the symbol sets to this release (with --release-version).")
-@click.option("--release-version", help="Version of the release (with --release-name).")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Uploads in flight at once.")
-@click.option("--batch-size", default=50, show_default=True, type=click.IntRange(1, 1000),
-              help="Symbol sets per bulk_start_upload request.")
-@click.option("--delete-after", is_flag=True, help="Delete each map once the service has it.")
-@click.option("--url-prefix", default="~", show_default=True,
-              help="Where DIRECTORY is served, e.g. '~/assets' (~ matches any scheme and host) or "
-                   "'https://cdn.example.com/assets': each script's URL is this plus its path under "
-                   "DIRECTORY, so traces that name scripts by URL find their set.")
-def upload(directory: Path, host: str | None, project: str | None, token: str | None,
-           release_name: str | None, release_version: str | None, concurrency: int,
-           batch_size: int, delete_after: bool, url_prefix: str) -> None:
+@_DIRECTORY
+@upload_options
+@ignore_option
+@click.option("--dry-run", is_flag=True, help="List what would be sent; contact nothing.")
+@click.option("--verbose", "-v", is_flag=True, help="List each file's outcome.")
+def upload(directory: Path, **options) -> None:
     """Upload every injected script/map pair under DIRECTORY as a symbol set.
 
     Sets the service already has with the same content are skipped. Prints a summary;
-    exits with status 1 if any set failed to upload.
+    exits with status 1 if any set failed to upload or any map is invalid.
     """
-    import asyncio
-
-    from symbols.buildtools.client import ClientError, SymbolsClient
-    from symbols.buildtools.upload import upload_directory
-    from symbols.config import ClientSettings
-
-    settings = ClientSettings.from_env().with_overrides(host=host, project=project, token=token)
-    if not settings.project:
-        raise click.UsageError("no project: pass --project or set SYMBOLS_PROJECT (or POSTHOG_CLI_ENV_ID)")
-    if not settings.token:
-        raise click.UsageError("no API key: pass --token or set SYMBOLS_TOKEN (or POSTHOG_CLI_TOKEN)")
-    if bool(release_name) != bool(release_version):
-        raise click.UsageError("--release-name and --release-version go together")
-    release = (release_name, release_version) if release_name else None
-
-    async def run():
-        async with SymbolsClient(settings.host, settings.project, settings.token) as client:
-            return await upload_directory(
-                client, directory, release=release, concurrency=concurrency,
-                batch_size=batch_size, delete_after=delete_after, progress=_ProgressBar(),
-                url_prefix=url_prefix,
-            )
-
-    try:
-        summary = asyncio.run(run())
-    except ClientError as exc:
-        partial = getattr(exc, "summary", None)
-        if partial is not None and (partial.uploaded or partial.unchanged or partial.failed):
-            _report(directory, partial, release_name, release_version, delete_after=False)
-        raise click.ClickException(str(exc)) from None
-    _report(directory, summary, release_name, release_version, delete_after=delete_after)
-    if summary.failed:
-        raise SystemExit(1)
+    run_upload(directory, **options)
 
 
-def _report(directory: Path, summary, release_name: str | None, release_version: str | None,
-            *, delete_after: bool) -> None:
-    for failure in summary.failed:
-        click.echo(f"failed  {_shown(directory, failure.script)}: {failure.reason}", err=True)
-    for problem in summary.problems:
-        click.echo(f"skipped  {_shown(directory, problem.path)}: {problem.reason}", err=True)
-    if summary.not_injected:
-        click.echo(f"warning: {_plural(len(summary.not_injected), 'script')} with a map not injected, "
-                   "not uploaded (run `symbols sourcemap inject` first)", err=True)
-    if summary.release_id:
-        click.echo(f"release {release_name} {release_version} ({summary.release_id})")
-    if delete_after:
-        click.echo(f"deleted {_plural(len(summary.deleted_maps), 'map')}")
-    click.echo(f"uploaded {len(summary.uploaded)} ({_size(summary.uploaded_bytes)} sent), "
-               f"unchanged {len(summary.unchanged)}, failed {len(summary.failed)}")
+@sourcemap.command()
+@_DIRECTORY
+@upload_options
+@ignore_option
+@click.option("--verbose", "-v", is_flag=True, help="List each file's outcome.")
+def process(directory: Path, ignore: tuple[str, ...], verbose: bool, **options) -> None:
+    """Inject, then upload, the pairs under DIRECTORY: one step for CI.
+
+    Stops before uploading (status 1) if a pair could not be injected.
+    """
+    if _run_inject(directory, dry_run=False, verbose=verbose, ignore=ignore):
+        raise click.ClickException("not uploaded: fix the errors above and run again")
+    run_upload(directory, ignore=ignore, verbose=verbose, **options)

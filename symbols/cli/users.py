@@ -8,7 +8,7 @@ import asyncio
 import click
 
 from ..config import Settings
-from ..db.migrate import run_migrated
+from ..db.migrate import run_existing
 from ..db.users import AlreadyExists, create_role, create_user, list_roles, list_users
 
 _MAX_EMAIL = 254
@@ -16,7 +16,7 @@ _MAX_NAME = 200
 
 
 def _run(work):
-    return asyncio.run(run_migrated(Settings.from_env().database_url, work))
+    return asyncio.run(run_existing(Settings.from_env().database_url, work))
 
 
 def _print_all(fetch, line) -> None:

@@ -109,6 +109,17 @@ def _json_dumps(value: object) -> str:
 _JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: another database, or one in memory)."""
+    try:
+        parsed = make_url(normalize_database_url(url))
+    except ArgumentError as exc:
+        raise ConfigError(f"SYMBOLS_DATABASE_URL is not a database URL: {exc}") from None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def open_database(url: str, *, echo: bool = False) -> Database:
     """A ``Database`` for a SQLAlchemy URL (``postgresql://`` is mapped to asyncpg).
 

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from .engine import Database, DatabaseUnavailable, open_database
+from .engine import Database, DatabaseUnavailable, open_database, sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Serialises concurrent migrators (service and workers starting together) on PostgreSQL.
@@ -62,3 +62,15 @@ async def run_migrated(url: str, work):
         return await work(db)
     finally:
         await db.close()
+
+
+async def run_existing(url: str, work):
+    """``run_migrated`` for a database that exists already: the admin commands never
+    create one (run from the wrong folder they would print keys no server accepts)."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseUnavailable(
+            f"no database at {path.resolve()}: run this where `symbols serve` runs (same "
+            "SYMBOLS_DATA_DIR or SYMBOLS_DATABASE_URL), or create it with `symbols migrate`"
+        )
+    return await run_migrated(url, work)

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import releases
+from .tables import releases, symbol_sets
 from .types import new_uuid, utcnow
 
 
@@ -120,3 +120,34 @@ async def list_releases(
         .offset(offset)
     )
     return [release_from_row(r) for r in rows], int(count)
+
+
+async def update_release(conn: AsyncConnection, release: Release, changes: dict[str, Any]) -> Release:
+    """Set ``version``, ``project``, ``hash_id`` (unique in the project: ReleaseHashInUse)
+    and/or ``metadata`` of one release; the release as it is now."""
+    hash_id = changes.get("hash_id")
+    if hash_id and hash_id != release.hash_id and await get_release_by_hash(conn, release.team_id, hash_id):
+        raise ReleaseHashInUse(hash_id)
+    values = dict(changes)
+    if "metadata" in values:
+        values["metadata"] = None if values["metadata"] is None else orjson.dumps(values["metadata"]).decode()
+    if values:
+        try:
+            async with conn.begin_nested():
+                await conn.execute(update(releases).where(releases.c.id == release.id).values(**values))
+        except IntegrityError:
+            raise ReleaseHashInUse(hash_id) from None
+    return await get_release(conn, release.team_id, release.id)
+
+
+async def delete_release(conn: AsyncConnection, project_id: int, release_id: str) -> bool:
+    """Delete one release; its symbol sets stay, detached (not deleted with their files)."""
+    await conn.execute(
+        update(symbol_sets)
+        .where(symbol_sets.c.team_id == project_id, symbol_sets.c.release_id == release_id)
+        .values(release_id=None)
+    )
+    result = await conn.execute(
+        delete(releases).where(releases.c.team_id == project_id, releases.c.id == release_id)
+    )
+    return result.rowcount > 0

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .symbol_sets import SymbolSet, _from_row, _select
+from .symbol_sets import SymbolSet, _from_row, _select, like_pattern
 from .tables import releases, symbol_sets
 
 STATES = ("ok", "failed", "pending", "missing")
@@ -39,11 +39,6 @@ def _state_condition(state: str):
         "pending": and_(no_failure, uploaded, _c.processed_at.is_(None)),
         "ok": and_(no_failure, uploaded, _c.processed_at.is_not(None)),
     }[state]
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -89,7 +84,7 @@ async def search_symbol_sets(
     file name, any part, any case) or the release's version or hash id."""
     conditions = [_c.team_id == project_id]
     if query:
-        pattern = _like(query[:MAX_QUERY])
+        pattern = like_pattern(query[:MAX_QUERY])
         conditions.append(or_(
             _c.ref.ilike(pattern, escape="\\"),
             releases.c.version.ilike(pattern, escape="\\"),

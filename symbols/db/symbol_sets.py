@@ -15,6 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .releases import Release, release_from_row
 from .tables import releases, symbol_sets
 from .types import new_uuid, utcnow
+from .upsert import insert_ignoring_conflicts
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards in ``text`` escaped (escape character ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
 
 # order_by values accepted by list_symbol_sets ("-" for descending); nulls (never used)
 # sort last either way, on every database; created_at then id break ties so pages
@@ -163,6 +171,8 @@ async def list_symbol_sets(
     project_id: int,
     *,
     ref: str | None = None,
+    search: str | None = None,
+    release_id: str | None = None,
     status: str = "all",
     order_by: str = "-created_at",
     limit: int = 100,
@@ -171,6 +181,7 @@ async def list_symbol_sets(
     """A page of a project's symbol sets and the total matching count.
 
     ``status``: ``valid`` = a blob is recorded and no failure_reason; ``invalid`` = the rest.
+    ``search``: part of the ref, any case (PostHog's ``ref__icontains``).
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}")
@@ -179,6 +190,10 @@ async def list_symbol_sets(
     conditions = [symbol_sets.c.team_id == project_id]
     if ref is not None:
         conditions.append(symbol_sets.c.ref == ref)
+    if search:
+        conditions.append(symbol_sets.c.ref.ilike(like_pattern(search), escape="\\"))
+    if release_id is not None:
+        conditions.append(symbol_sets.c.release_id == release_id)
     valid = and_(symbol_sets.c.storage_ptr.is_not(None), symbol_sets.c.failure_reason.is_(None))
     if status == "valid":
         conditions.append(valid)
@@ -225,6 +240,41 @@ async def insert_symbol_set(
         )
     )
     return symbol_set_id
+
+
+# Placeholders a project may hold at once: frames naming chunk ids nobody uploads (a
+# flood of made-up ids included) never grow the table past this.
+MAX_PLACEHOLDERS_PER_PROJECT = 1000
+
+
+async def record_placeholders(
+    conn: AsyncConnection, project_id: int, refs: Iterable[str], *, cap: int = MAX_PLACEHOLDERS_PER_PROJECT
+) -> int:
+    """A row without a file (storage_ptr null: ``status=invalid``, ``has_uploaded_file``
+    false) for each chunk id in ``refs`` the project has no set for, as PostHog records
+    the maps a team still has to upload; at most ``cap`` such rows per project. An upload
+    of that chunk id later fills the row. How many were added."""
+    longest = symbol_sets.c.ref.type.length
+    refs = sorted({r for r in refs if r and len(r) <= longest and "\x00" not in r})
+    if not refs:
+        return 0
+    known = await get_symbol_sets_by_refs(conn, project_id, refs)
+    refs = [r for r in refs if r not in known]
+    held = await _placeholders(conn, project_id)
+    refs = refs[:max(0, cap - held)]
+    if not refs:
+        return 0
+    now = utcnow()
+    rows = [{"id": new_uuid(), "team_id": project_id, "ref": ref, "created_at": now} for ref in refs]
+    await conn.execute(insert_ignoring_conflicts(conn, symbol_sets), rows)
+    return await _placeholders(conn, project_id) - held
+
+
+async def _placeholders(conn: AsyncConnection, project_id: int) -> int:
+    return int((await conn.execute(
+        select(func.count()).select_from(symbol_sets)
+        .where(symbol_sets.c.team_id == project_id, symbol_sets.c.storage_ptr.is_(None))
+    )).scalar_one())
 
 
 async def update_symbol_set(conn: AsyncConnection, symbol_set_id: str, **values: Any) -> None:

@@ -57,17 +57,24 @@ class Upload:
     url: str | None = None
 
 
-def binds_release(existing: SymbolSet, release_id: str | None) -> bool:
-    """Whether the upload attaches a release to an orphan set; a bound set never moves."""
+def binds_release(existing: SymbolSet, release_id: str | None, *, keep_on_conflict: bool = False) -> bool:
+    """Whether the upload attaches a release to an orphan set; a bound set never moves
+    (``keep_on_conflict``: it keeps its release, else ``release_id_mismatch``)."""
     if release_id is None:
         return False
     if existing.release_id is None:
         return True
-    if existing.release_id != release_id:
+    if existing.release_id != release_id and not keep_on_conflict:
         raise InvalidInput(
             "release_id_mismatch", f"Symbol set {existing.ref} already belongs to another release.", "release_id"
         )
     return False
+
+
+def same_content(existing: SymbolSet, upload: Upload) -> bool:
+    return upload.content_hash is not None and existing.uploaded_at is not None and (
+        existing.content_hash == upload.content_hash
+    )
 
 
 def needs_upload(existing: SymbolSet, upload: Upload, *, force: bool, skip_on_conflict: bool) -> bool:
@@ -111,9 +118,13 @@ async def plan_start(
     *,
     force: bool = False,
     skip_on_conflict: bool = False,
+    skip_release_on_conflict: bool = False,
     always: bool = False,
 ) -> StartPlan:
-    """Which sets need their bytes sent (``always``: every set, the single-set rule)."""
+    """Which sets need their bytes sent (``always``: every set, the single-set rule).
+
+    A set bound to another release keeps it: with the same content it is skipped (as
+    PostHog does), otherwise refused unless ``skip_release_on_conflict``."""
     async with db.connect() as conn:
         await require_releases(conn, project_id, (u.release_id for u in uploads))
         existing = await get_symbol_sets_by_refs(conn, project_id, [u.chunk_id for u in uploads])
@@ -123,7 +134,8 @@ async def plan_start(
         if current is None:
             plan.new.append(upload)
             continue
-        if binds_release(current, upload.release_id):
+        keep = skip_release_on_conflict or same_content(current, upload)
+        if binds_release(current, upload.release_id, keep_on_conflict=keep):
             plan.bind.append((current, upload.release_id))
         if upload.url is not None and upload.url != current.url:
             plan.moved.append((current, upload.url))
@@ -204,8 +216,8 @@ async def finish(
     async with db.begin() as conn:
         for symbol_set, info in zip(sets, infos):
             content_hash = content_hashes[symbol_set.id]
-            if symbol_set.uploaded_at and symbol_set.content_hash == content_hash:
-                continue  # finished before: nothing new to process
+            if symbol_set.uploaded_at and symbol_set.content_hash:
+                continue  # finished before: its hash stays (PostHog sets it only when empty)
             await record_upload(
                 conn,
                 symbol_set.id,

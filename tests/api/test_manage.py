@@ -76,7 +76,7 @@ async def test_retrieve_shape(api):
     assert status == 200
     # PostHog's fields, and the script URL the set was uploaded for (null: none given).
     assert set(item) == {"id", "ref", "team_id", "created_at", "storage_ptr", "failure_reason",
-                         "content_hash", "last_used", "release", "url"}
+                         "content_hash", "last_used", "release", "has_uploaded_file", "url"}
     assert item["url"] is None
     assert item["team_id"] == api.project_id and item["created_at"].endswith("Z")
 

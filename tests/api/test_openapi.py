@@ -86,7 +86,8 @@ async def test_scopes_security_and_errors_are_documented(api):
     listing = doc["paths"][f"{base}/symbol_sets/"]["get"]
     assert listing["security"] == [{"PersonalAPIKey": ["error_tracking:read"]}]
     assert listing["x-scopes"] == ["error_tracking:read"]
-    assert {p["name"] for p in listing["parameters"]} == {"project_id", "limit", "offset", "status", "order_by", "ref"}
+    assert {p["name"] for p in listing["parameters"]} == {"project_id", "limit", "offset", "status", "order_by", "ref",
+                                                            "search", "release"}
     assert set(listing["responses"]) == {"200", "400", "401", "403", "404", "503"}
     start = doc["paths"][f"{base}/symbol_sets/bulk_start_upload/"]["post"]
     assert start["x-scopes"] == ["error_tracking:write"]

@@ -136,7 +136,7 @@ async def test_release_binding_and_mismatch(api):
     assert (status, body) == (201, {"id_map": {}})
     _, item = await api.call("GET", f"symbol_sets/{ids['a']}/")
     assert item["release"]["id"] == r1["id"] and item["release"]["version"] == "1"
-    status, body = await start(api, {"chunk_id": "a", "release_id": r2["id"], "content_hash": sha(BLOBS["raw_json"])})
+    status, body = await start(api, {"chunk_id": "a", "release_id": r2["id"], "content_hash": sha(BLOBS["gzip"])})
     assert (status, body["code"]) == (400, "release_id_mismatch")
     # legacy form: chunk_ids + release_id
     status, body = await api.call(

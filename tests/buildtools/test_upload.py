@@ -56,7 +56,7 @@ def test_upload_then_again_everything_unchanged(service: Service, build_dir: Pat
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("release shop 1.0.0 (")
-    assert lines[-1].startswith("uploaded 6 (") and lines[-1].endswith("), unchanged 0, failed 0")
+    assert lines[-1].startswith("uploaded 6, unchanged 0, failed 0: ")
 
     stored = {s["ref"]: s for s in service.api(lambda c: c.list_symbol_sets())}
     assert set(stored) == {p.chunk_id for p in pairs.values()}
@@ -83,7 +83,8 @@ def test_upload_then_again_everything_unchanged(service: Service, build_dir: Pat
     again = cli("upload", "-d", str(build_dir), "--release-name", "shop", "--release-version", "1.0.0",
                 env=service.env())
     assert again.exit_code == 0, again.output
-    assert again.stdout.splitlines()[-1] == "uploaded 0 (0 B sent), unchanged 6, failed 0"
+    assert again.stdout.splitlines()[-1].startswith("uploaded 0, unchanged 6, failed 0: ")
+    assert again.stdout.splitlines()[-1].endswith(" of scripts and maps (0 B compressed sent)")
     assert again.stdout.splitlines()[0] == f"release shop 1.0.0 ({release_id})"  # reused
 
 
@@ -106,8 +107,7 @@ def test_failed_post_in_a_batch_records_nothing_for_it_and_the_retry_succeeds(
 
     result = cli("upload", "-d", str(build_dir), "--batch-size", "10", env=local_service.env())
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1].startswith("uploaded 5 (")
-    assert result.stdout.splitlines()[-1].endswith("unchanged 0, failed 1")
+    assert result.stdout.splitlines()[-1].startswith("uploaded 5, unchanged 0, failed 1: ")
     failures = [line for line in result.stderr.splitlines() if line.startswith("failed  ")]
     assert len(failures) == 1 and failures[0].startswith(f"failed  {biggest}: upload refused by ")
 
@@ -122,8 +122,7 @@ def test_failed_post_in_a_batch_records_nothing_for_it_and_the_retry_succeeds(
     local_service.start(max_upload_bytes=100 * 1024 * 1024)
     retry = cli("upload", "-d", str(build_dir), "--batch-size", "10", env=local_service.env())
     assert retry.exit_code == 0, retry.output
-    assert retry.stdout.splitlines()[-1].startswith("uploaded 1 (")
-    assert retry.stdout.splitlines()[-1].endswith("unchanged 5, failed 0")
+    assert retry.stdout.splitlines()[-1].startswith("uploaded 1, unchanged 5, failed 0: ")
     stored = {s["ref"]: s for s in local_service.api(lambda c: c.list_symbol_sets())}
     assert stored[failed_id]["content_hash"] == hashlib.sha512(expected_container(pairs[biggest])).hexdigest()
 
@@ -170,7 +169,7 @@ def test_write_only_key_is_enough(local_service: Service, build_dir: Path) -> No
     result = cli("upload", "-d", str(build_dir), "--release-name", "shop", "--release-version", "3",
                  env=local_service.env(SYMBOLS_TOKEN=local_service.write_only_token))
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1].startswith("uploaded 6 (")
+    assert result.stdout.splitlines()[-1].startswith("uploaded 6, unchanged 0, failed 0: ")
 
 
 def test_posthog_variables(local_service: Service, build_dir: Path) -> None:
@@ -179,7 +178,7 @@ def test_posthog_variables(local_service: Service, build_dir: Path) -> None:
            "POSTHOG_CLI_TOKEN": local_service.token}
     result = cli("upload", "-d", str(build_dir), env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1].startswith("uploaded 6 (")
+    assert result.stdout.splitlines()[-1].startswith("uploaded 6, unchanged 0, failed 0: ")
 
 
 def test_projects_base_path_is_served_too(local_service: Service, build_dir: Path) -> None:
@@ -210,8 +209,7 @@ def test_identical_scripts_share_a_chunk_id_and_upload_once(local_service: Servi
 
     result = cli("upload", "-d", str(build_dir), env=local_service.env())
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1].startswith("uploaded 6 (")
-    assert result.stdout.splitlines()[-1].endswith("unchanged 1, failed 1")
+    assert result.stdout.splitlines()[-1].startswith("uploaded 6, unchanged 1, failed 1: ")
     assert result.stderr.strip() == (
         f"failed  twin/esm.mjs: chunk id {pairs['esm.mjs'].chunk_id} is also used by "
         "esm.mjs with different content"

@@ -68,6 +68,7 @@ def test_project_fetch_setting(env):
 
 
 def test_users_and_roles(env):
+    run(env, "migrate")
     assert run(env, "users", "create", "ada@example.com", "--name", "Ada").stdout.strip() == (
         "created user 1 (ada@example.com)"
     )
@@ -140,6 +141,8 @@ def test_serve_zero_config_bootstraps_project_and_key(env, tmp_path):
          "postgres:***@127.0.0.1:1"),
         ({"SYMBOLS_DATABASE_URL": "mysql://db/symbols"}, ("migrate",), "'mysql' is not supported"),
         ({"SYMBOLS_DATABASE_URL": "sqlite:////proc/no-such-dir/x.db"}, ("keys", "list"),
+         "no database at /proc/no-such-dir/x.db: "),
+        ({"SYMBOLS_DATABASE_URL": "sqlite:////proc/no-such-dir/x.db"}, ("migrate",),
          "cannot create the directory"),
         ({"SYMBOLS_PORT": "eighty"}, ("serve",), "SYMBOLS_PORT must be an integer"),
         ({"SYMBOLS_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/symbols"}, ("serve", "--port", "0"),

@@ -20,6 +20,7 @@ def env(tmp_path) -> dict:
 
 
 def test_create_and_list(env, tmp_path):
+    assert run_symbols(env, "migrate").returncode == 0
     assert run_symbols(env, "projects", "create", "web").returncode == 0
     secret = json.dumps({"token": "ghp_very_secret"})
     made = run_symbols(env, "integrations", "create", "--project", "1", "--kind", "github", "--display-name",

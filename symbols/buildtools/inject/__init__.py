@@ -34,7 +34,7 @@ import orjson
 from ...files import atomic_write
 from .mapshift import shift_map, shift_mappings
 from .model import InjectError, Pair, PairState, Problem, Scan, Skipped
-from .pairing import load_map, scan, trailing_comments
+from .pairing import ignore_spec, load_map, scan, trailing_comments
 from .prologue import (
     CHUNK_ID_NAMESPACE,
     content_chunk_id,
@@ -50,6 +50,8 @@ class Outcome:
     pair: Pair
     changed_script: bool
     changed_map: bool
+    # The script's bytes after injection (written, or that would be with dry_run).
+    script_bytes: bytes | None = None
 
 
 def plan(pair: Pair) -> tuple[str | None, bytes | None]:
@@ -75,12 +77,13 @@ def plan(pair: Pair) -> tuple[str | None, bytes | None]:
 def inject(pair: Pair, *, dry_run: bool = False) -> Outcome:
     """Inject one pair: script first, then map, each written atomically."""
     new_text, new_map = plan(pair)
+    script_bytes = new_text.encode("utf-8") if new_text is not None else None
     if not dry_run:
-        if new_text is not None:
-            write_file(pair.script, new_text.encode("utf-8"))
+        if script_bytes is not None:
+            write_file(pair.script, script_bytes)
         if new_map is not None:
             write_file(pair.map, new_map)
-    return Outcome(pair, new_text is not None, new_map is not None)
+    return Outcome(pair, new_text is not None, new_map is not None, script_bytes)
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -98,6 +101,7 @@ __all__ = [
     "Scan",
     "Skipped",
     "content_chunk_id",
+    "ignore_spec",
     "inject",
     "insertion_offset",
     "load_map",

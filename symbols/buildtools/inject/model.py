@@ -33,6 +33,8 @@ class Skipped:
 
     script: Path
     reason: str
+    # The script's ``//# chunkId=``: injected, its map since deleted (``upload --delete-after``).
+    chunk_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import orjson
+from pathspec import GitIgnoreSpec
 
 from ...files import TMP_PREFIX
 from ...sourcemaps import SourceMapError, parse_source_map
@@ -23,6 +25,8 @@ from .model import InjectError, Pair, PairState, Problem, Scan, Skipped
 from .prologue import content_chunk_id, prologue_offset
 
 SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs")
+# Dependencies are never the build's own output (a small Vite app has hundreds of them).
+DEFAULT_IGNORE = ("node_modules/",)
 CHUNK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _TRAILING_COMMENT_RE = re.compile(
     r"^[ \t]*//[#@][ \t]*(sourceMappingURL|chunkId|debugId)=[ \t]*(\S*)[ \t]*\r?$", re.MULTILINE
@@ -30,18 +34,20 @@ _TRAILING_COMMENT_RE = re.compile(
 _TAIL_BYTES = 16384
 
 
-def scan(directory: Path) -> Scan:
+def scan(directory: Path, ignore: Sequence[str] = ()) -> Scan:
     """Every script under ``directory`` (recursively, sorted), classified.
 
-    Reads only; nothing is written. Maps referenced by more than one script are problems
-    for all of them (shifting such a map for one script would break it for the others).
+    Reads only; nothing is written. ``node_modules`` and the gitignore-style patterns of
+    ``ignore`` (relative to ``directory``) are not walked. Maps referenced by more than
+    one script are problems for all of them (shifting such a map for one script would
+    break it for the others).
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise InjectError(f"{directory} is not a directory")
     result = Scan()
     candidates: list[tuple[Path, str, Path]] = []
-    for script in scripts(directory):
+    for script in scripts(directory, ignore):
         try:
             raw = script.read_bytes()
             text = raw.decode("utf-8")
@@ -52,7 +58,7 @@ def scan(directory: Path) -> Scan:
         ref = comments.get("sourceMappingURL")
         map_path, why = _map_path(script, ref)
         if map_path is None:
-            result.skipped.append(Skipped(script, why))
+            result.skipped.append(Skipped(script, why, comments.get("chunkId")))
             continue
         candidates.append((script, text, map_path))
 
@@ -74,14 +80,25 @@ def scan(directory: Path) -> Scan:
     return result
 
 
-def scripts(directory: Path) -> list[Path]:
+def ignore_spec(ignore: Sequence[str] = ()) -> GitIgnoreSpec:
+    return GitIgnoreSpec.from_lines([*DEFAULT_IGNORE, *ignore])
+
+
+def files_under(directory: Path, spec: GitIgnoreSpec, suffixes: tuple[str, ...]) -> list[Path]:
+    """Files under ``directory`` ending in one of ``suffixes`` (any case), sorted, without
+    what ``spec`` ignores (pruned: an ignored node_modules is never read at all)."""
     found = []
     for root, dirs, files in os.walk(directory):
-        dirs.sort()
-        for name in sorted(files):
-            if name.endswith(SCRIPT_SUFFIXES) and not name.startswith(TMP_PREFIX):
-                found.append(Path(root) / name)
+        relative = Path(root).relative_to(directory)
+        dirs[:] = sorted(d for d in dirs if not spec.match_file(f"{(relative / d).as_posix()}/"))
+        found += [Path(root) / name for name in sorted(files)
+                  if name.lower().endswith(suffixes) and not name.startswith(TMP_PREFIX)
+                  and not spec.match_file((relative / name).as_posix())]
     return found
+
+
+def scripts(directory: Path, ignore: Sequence[str] = ()) -> list[Path]:
+    return files_under(directory, ignore_spec(ignore), SCRIPT_SUFFIXES)
 
 
 def trailing_comments(text: str) -> dict[str, str]:
