@@ -75,7 +75,7 @@ async def test_retrieve_shape(api):
     status, item = await api.call("GET", f"symbol_sets/{set_id}/")
     assert status == 200
     assert set(item) == {"id", "ref", "team_id", "created_at", "storage_ptr", "failure_reason",
-                         "content_hash", "last_used", "release"}
+                         "content_hash", "last_used", "release", "url"}
     assert item["team_id"] == api.project_id and item["created_at"].endswith("Z")
 
 

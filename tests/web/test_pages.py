@@ -205,7 +205,7 @@ async def test_resolve_a_pasted_trace_by_url_with_context_and_reasons(site):
     assert "Resolved 2 of 3 frames." in body and body.count("src/app.ts:1:10") == 2
     assert "export function hello() {" in body
     assert "No symbol set of this project matches this script" in body
-    assert "no symbol set of this project has ref 'https://shop.example/vendor.js'" in body
+    assert "no symbol set of this project has ref or URL 'https://shop.example/vendor.js'" in body
     assert "Not a script position" in body and "TypeError: boom" in body
 
     status, _, body = await visitor.post(path, {"trace": "nothing here"})
