@@ -52,7 +52,7 @@ async def _start(request: web.Request, project_id: int, uploads: list[Upload], *
 
 @operation(
     "Start uploading symbol sets", scope=WRITE, body=BulkStart, responses={201: BulkStarted},
-    errors={400: _START_ERRORS + ("invalid_conflict_handling", "too_many_symbol_sets")},
+    errors={400: _START_ERRORS + ("invalid_conflict_handling", "too_many_symbol_sets", "invalid_url")},
     description="Sets whose stored content has the given content_hash are left out of id_map.",
 )
 async def bulk_start_upload(request: web.Request, inp: Input[None, None, BulkStart]) -> web.Response:
