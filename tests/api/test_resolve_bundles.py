@@ -1,4 +1,4 @@
-"""Real bundles of src/naming.js (webpack+terser, SWC, esbuild; tests/fixtures/build,
+"""Real bundles of src/naming.js (webpack+terser, SWC, esbuild; tests/fixtures/build/naming,
 rebuilt by generate.sh) and the traces Node printed running them (``*.stack.json``):
 every frame in the bundle resolves to the line of its ``// FRAME <name>`` marker in the
 original source, named as the marker says (constructors, private methods, methods of
@@ -15,7 +15,7 @@ from symbols.symbol_sets.container import pack
 from tests.support.api import process_jobs, resolve
 from tests.support.bundles import DIST
 
-NAMING = DIST / "naming"
+NAMING = DIST.parent / "naming"
 SOURCE = DIST.parent / "project" / "src" / "naming.js"
 MARKERS = {
     number: line.split("// FRAME ", 1)[1].strip()
