@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .releases import Release, release_from_row
 from .tables import releases, symbol_sets
 from .types import new_uuid, utcnow
-from .upsert import insert_ignoring_conflicts
 
 
 def like_pattern(text: str) -> str:
@@ -240,41 +239,6 @@ async def insert_symbol_set(
         )
     )
     return symbol_set_id
-
-
-# Placeholders a project may hold at once: frames naming chunk ids nobody uploads (a
-# flood of made-up ids included) never grow the table past this.
-MAX_PLACEHOLDERS_PER_PROJECT = 1000
-
-
-async def record_placeholders(
-    conn: AsyncConnection, project_id: int, refs: Iterable[str], *, cap: int = MAX_PLACEHOLDERS_PER_PROJECT
-) -> int:
-    """A row without a file (storage_ptr null: ``status=invalid``, ``has_uploaded_file``
-    false) for each chunk id in ``refs`` the project has no set for, as PostHog records
-    the maps a team still has to upload; at most ``cap`` such rows per project. An upload
-    of that chunk id later fills the row. How many were added."""
-    longest = symbol_sets.c.ref.type.length
-    refs = sorted({r for r in refs if r and len(r) <= longest and "\x00" not in r})
-    if not refs:
-        return 0
-    known = await get_symbol_sets_by_refs(conn, project_id, refs)
-    refs = [r for r in refs if r not in known]
-    held = await _placeholders(conn, project_id)
-    refs = refs[:max(0, cap - held)]
-    if not refs:
-        return 0
-    now = utcnow()
-    rows = [{"id": new_uuid(), "team_id": project_id, "ref": ref, "created_at": now} for ref in refs]
-    await conn.execute(insert_ignoring_conflicts(conn, symbol_sets), rows)
-    return await _placeholders(conn, project_id) - held
-
-
-async def _placeholders(conn: AsyncConnection, project_id: int) -> int:
-    return int((await conn.execute(
-        select(func.count()).select_from(symbol_sets)
-        .where(symbol_sets.c.team_id == project_id, symbol_sets.c.storage_ptr.is_(None))
-    )).scalar_one())
 
 
 async def update_symbol_set(conn: AsyncConnection, symbol_set_id: str, **values: Any) -> None:

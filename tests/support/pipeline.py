@@ -15,7 +15,7 @@ from sqlalchemy import select
 from symbols.db import Database
 from symbols.db.access import create_project
 from symbols.db.events import events_by_uuid
-from symbols.db.symbol_sets import get_symbol_set_by_ref, insert_symbol_set, record_upload
+from symbols.db.symbol_sets import insert_symbol_set
 from symbols.db.tables import issue_fingerprints, issues
 from symbols.errortracking.capture import CapturedEvent
 from symbols.errortracking.pipeline import Outcome, Pipeline
@@ -85,15 +85,10 @@ class Harness:
         project = project_id or self.project_id
         key = blob_key(project)
         await self.store.put_bytes(key, data)
-        content_hash = hashlib.sha512(data).hexdigest()
         async with self.db.begin() as conn:
-            placeholder = await get_symbol_set_by_ref(conn, project, ref)  # a frame asked for it
-            if placeholder is not None:
-                await record_upload(conn, placeholder.id, storage_ptr=key, content_hash=content_hash,
-                                    size_bytes=len(data), release_id=None)
-                return placeholder.id
             return await insert_symbol_set(
-                conn, project_id=project, ref=ref, storage_ptr=key, content_hash=content_hash, size_bytes=len(data),
+                conn, project_id=project, ref=ref, storage_ptr=key,
+                content_hash=hashlib.sha512(data).hexdigest(), size_bytes=len(data),
             )
 
     async def publish(self, *events: CapturedEvent, project_id: int | None = None) -> None:
