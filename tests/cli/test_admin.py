@@ -57,6 +57,7 @@ def test_projects_and_keys_lifecycle(env, tmp_path):
 
 
 def test_project_fetch_setting(env):
+    run(env, "migrate")  # admin commands use an existing database only
     run(env, "projects", "create", "web")
     out = run(env, "projects", "fetch", "1", "--allow-domain", "CDN.example.com", "--allow-domain", "example.org",
               "--auth-header", "Authorization: Bearer x").stdout
