@@ -75,7 +75,8 @@ async def _ready(port: int) -> bool:
 
 
 def reap(proc: subprocess.Popen) -> None:
-    """Kill a process a failed test left running."""
+    """Kill a process a failed test left running; close its pipes either way (a process
+    killed by the test itself still holds them)."""
     if proc.poll() is None:
         proc.kill()
-        proc.communicate()
+    proc.communicate()
