@@ -238,6 +238,14 @@ class Settings:
         allowed = {"localhost", "127.0.0.1", "::1", self.host.strip("[]").lower(), *self.allowed_hosts}
         return host.strip("[]").lower() in allowed - {"0.0.0.0", "::", ""}
 
+    def base_url(self, host: str | None, origin: str) -> str | None:
+        """The absolute base URL for links in an answer to a request for ``host`` (at ``origin``):
+        the public URL when set, else the request's origin if its host is allowed, else None."""
+        if self.public_url:
+            return self.public_url
+        # Never a link to whatever host a client names (SYMBOLS_ALLOWED_HOSTS).
+        return origin if self.host_allowed(host) else None
+
     @property
     def uses_s3(self) -> bool:
         return self.storage_url.startswith("s3://")

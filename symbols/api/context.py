@@ -33,13 +33,11 @@ class AppContext:
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""
-        if self.settings.public_url:
-            return self.settings.public_url
-        # Never a link to whatever host a client names (SYMBOLS_ALLOWED_HOSTS).
-        if not self.settings.host_allowed(request.url.host):
+        base = self.settings.base_url(request.url.host, str(request.url.origin()))
+        if base is None:
             raise ValidationError("invalid_host", f"Host {request.host!r} is not one this service answers "
                                                   "for (SYMBOLS_PUBLIC_URL, SYMBOLS_ALLOWED_HOSTS).", "Host")
-        return str(request.url.origin())
+        return base
 
     @property
     def links(self) -> Links:

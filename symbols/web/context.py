@@ -24,12 +24,10 @@ class WebContext:
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL people and their tools reach this service at."""
-        if self.settings.public_url:
-            return self.settings.public_url
-        # Never a link to whatever host a client names (SYMBOLS_ALLOWED_HOSTS).
-        if not self.settings.host_allowed(request.url.host):
+        base = self.settings.base_url(request.url.host, str(request.url.origin()))
+        if base is None:
             raise web.HTTPBadRequest(text=f"Host {request.host!r} is not one this service answers for.")
-        return str(request.url.origin())
+        return base
 
 
 WEB = web.AppKey("symbols_web", WebContext)
