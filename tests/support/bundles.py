@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from symbols.symbol_sets.container import pack
+
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
 # Real bundler output (tests/fixtures/build, see generate.sh there).
@@ -45,3 +47,9 @@ def snapshot(directory: Path) -> dict[str, bytes]:
         for p in sorted(directory.rglob("*"))
         if p.is_file()
     }
+
+
+def slow_container() -> bytes:
+    """A valid container whose function scopes take seconds to build (under every cap)."""
+    return pack(b'{"version":3,"sources":["a.js"],"names":[],"mappings":"AAAA"}',
+                (b"function a(){" * 4_000 + b"}" * 4_000) * 12, zstd_level=None)

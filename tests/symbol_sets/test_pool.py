@@ -17,11 +17,9 @@ from symbols.db.symbol_sets import get_symbol_set, list_symbol_sets
 from symbols.symbol_sets.container import pack
 from symbols.symbol_sets.pool import IndexBuilder
 from symbols.workers import Worker
-from tests.support.bundles import APP_JS, APP_MAP
+from tests.support.bundles import APP_JS, APP_MAP, slow_container
 
-# A valid container whose function scopes take seconds to build (under every cap).
-SLOW = pack(b'{"version":3,"sources":["a.js"],"names":[],"mappings":"AAAA"}',
-            (b"function a(){" * 4_000 + b"}" * 4_000) * 12, zstd_level=None)
+SLOW = slow_container()
 
 
 def _reason(symbol_set) -> tuple[str, str]:
@@ -71,11 +69,12 @@ async def test_a_build_past_the_time_limit_fails_the_set_and_the_child_is_replac
 
 
 async def test_a_killed_child_fails_that_set_only_and_is_replaced(builder):
-    build = asyncio.ensure_future(builder.build(SLOW))
-    while not builder.pids():
-        await asyncio.sleep(0.01)
+    # A started child first: one killed before it took the blob is replaced and the build
+    # retried (not this test's case), and starting one can take seconds on a loaded machine.
+    assert (await builder.build(pack(APP_MAP, APP_JS))).failure is None
     [pid] = builder.pids()
-    await asyncio.sleep(0.3)  # the child is reading or building the blob
+    build = asyncio.ensure_future(builder.build(SLOW))
+    await asyncio.sleep(0.3)  # the child has the blob and is building it
     os.kill(pid, signal.SIGKILL)
     result = await build
     assert result.failure is not None and result.failure.kind == "IndexCrashed"

@@ -14,9 +14,9 @@ from pathlib import Path
 import aiohttp
 
 from symbols.files import TMP_PREFIX
+from tests.support.bundles import slow_container
 from tests.support.net import free_port
 from tests.support.processes import reap, start_serve
-from tests.symbol_sets.test_pool import SLOW
 
 # A hang guard only (seconds).
 HANG = 60
@@ -69,7 +69,7 @@ async def test_sigkill_kills_the_index_processes_and_the_next_start_cleans_up(tm
     try:
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {secret}"}) as http:
             form = aiohttp.FormData()
-            form.add_field("file", SLOW, filename="slow.js.map")
+            form.add_field("file", slow_container(), filename="slow.js.map")
             async with http.post(f"http://127.0.0.1:{port}{base}", params={"chunk_id": "slow"}, data=form) as resp:
                 assert resp.status == 201
         # The embedded worker builds the slow set's index in a child process.
