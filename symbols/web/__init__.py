@@ -12,6 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from aiohttp_session import session_middleware
+from markupsafe import Markup, escape
 
 from ..config import Settings
 from ..db import Database
@@ -52,6 +53,14 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
+def _code_spans(text: str) -> Markup:
+    """Escaped ``text`` with each `backticked` span shown as code (the words name commands)."""
+    parts = str(escape(text)).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: show the text as it is
+        return escape(text)
+    return Markup("".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts)))
+
+
 def setup_web(
     app: web.Application,
     *,
@@ -71,6 +80,7 @@ def setup_web(
         undefined=jinja2.StrictUndefined,
     )
     env.filters["when"] = _when
+    env.filters["code_spans"] = _code_spans
     # aiohttp-session 2.12 (the newest) keeps its values under str request keys.
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
     # Outermost first: the session is saved even on error pages; CSRF failures become one.

@@ -31,7 +31,7 @@ async def index(request: web.Request) -> web.Response:
         })
     wanted = request.query.get("project", "")
     first = next((p.id for p in who.projects if str(p.id) == wanted), who.projects[0].id)
-    raise web.HTTPSeeOther(request.app.router["web:symbol_sets"].url_for(project_id=str(first)))
+    raise web.HTTPSeeOther(request.app.router["web:issues"].url_for(project_id=str(first)))
 
 
 async def sign_in_form(request: web.Request) -> web.Response:

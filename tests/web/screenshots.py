@@ -105,11 +105,10 @@ async def main() -> None:
                 await page.screenshot(path=OUT / "sign-in.png")
                 await page.get_by_label("Personal API key").fill(key)
                 await page.get_by_role("button", name="Sign in").click()
-                await page.wait_for_url("**/symbol-sets")
-                await page.screenshot(path=OUT / "symbol-sets-empty.png", full_page=True)
-                await page.goto(f"{base}/projects/{project_id}/issues")
+                await page.wait_for_url("**/issues")
                 await page.screenshot(path=OUT / "issues-empty.png", full_page=True)
                 await page.goto(sets)
+                await page.screenshot(path=OUT / "symbol-sets-empty.png", full_page=True)
 
                 await drop_files(page, "#dropzone", files)
                 await page.locator("tr", has_text=chunk_id).locator(".badge.ok").wait_for()

@@ -29,6 +29,11 @@ async def sign_in(page, site, key: str) -> None:
     await page.goto(site.base_url + "/")
     await page.get_by_label("Personal API key").fill(key)
     await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/issues")
+
+
+async def open_symbol_sets(page) -> None:
+    await page.get_by_role("navigation").get_by_role("link", name="Symbol sets").click()
     await page.wait_for_url("**/symbol-sets")
 
 
@@ -39,6 +44,7 @@ async def test_sign_in_drop_upload_processed_failed_reason_resolve_and_sign_out(
     async with chromium() as browser:
         page = await browser.new_page()
         await sign_in(page, site, site.key)
+        await open_symbol_sets(page)
         await expect(page.get_by_role("heading", name="No symbol sets yet")).to_be_visible()
 
         await drop_files(page, "#dropzone", files)
@@ -89,6 +95,7 @@ async def test_a_key_of_project_2_never_sees_project_1_and_csrf_is_checked(site,
     async with chromium() as browser:
         page = await browser.new_page()
         await sign_in(page, site, site.key)
+        await open_symbol_sets(page)
         await drop_files(page, "#dropzone", files)
         row = page.locator("tr", has_text=chunk_id)
         await expect(row.locator(".badge")).to_have_text("Ready", timeout=WAIT_MS)
@@ -128,7 +135,7 @@ async def test_captured_exception_becomes_an_issue_read_resolved_and_resolved(si
         await expect(page.get_by_role("heading", name="No issues yet")).to_be_visible()
         await expect(page.locator("pre.commands").first).to_contain_text(token)
 
-        await page.get_by_role("navigation").get_by_role("link", name="Symbol sets").click()
+        await open_symbol_sets(page)
         await drop_files(page, "#dropzone", files)
         await expect(page.locator("tr", has_text=chunk_id).locator(".badge")).to_have_text("Ready", timeout=WAIT_MS)
         # The exception as posthog-js posts it, from the page, to the capture endpoint.

@@ -38,9 +38,9 @@ async def test_sign_in_sets_an_encrypted_secure_cookie_and_sign_out_ends_it(site
     assert (status, headers["Location"]) == (303, "/")
     assert site.key not in visitor.cookie and site.key[4:20] not in visitor.cookie
     status, headers, _ = await visitor.get("/")
-    assert (status, headers["Location"]) == (303, f"/projects/{site.project_id}/symbol-sets")
+    assert (status, headers["Location"]) == (303, f"/projects/{site.project_id}/issues")
     status, _, body = await visitor.get(headers["Location"])
-    assert status == 200 and "<h1>Symbol sets</h1>" in body and "Shop" in body
+    assert status == 200 and "<h1>Issues</h1>" in body and "Shop" in body
 
     status, headers, _ = await visitor.post("/sign-out")
     assert (status, headers["Location"]) == (303, "/sign-in")
@@ -127,7 +127,8 @@ async def test_a_read_key_looks_but_cannot_change(site):
 async def test_empty_state_shows_the_commands_with_host_and_project(site):
     visitor = site.visitor()
     await visitor.sign_in(site.key)
-    body = html.unescape(visitor.last)
+    _, _, body = await visitor.get(f"/projects/{site.project_id}/symbol-sets")
+    body = html.unescape(body)
     assert "No symbol sets yet" in body
     assert f"export SYMBOLS_HOST={site.base_url}" in body
     assert f"export SYMBOLS_PROJECT={site.project_id}" in body
@@ -205,6 +206,8 @@ async def test_resolve_a_pasted_trace_by_url_with_context_and_reasons(site):
     assert "Resolved 2 of 3 frames." in body and body.count("src/app.ts:1:10") == 2
     assert "export function hello() {" in body
     assert "No symbol set of this project matches this script" in body
+    # The command in the reason is shown as code, not with Markdown's backticks.
+    assert "<code>symbols sourcemap upload --url-prefix '~/<served path>'</code>" in body and "`" not in body
     assert "no symbol set of this project has ref or URL 'https://shop.example/vendor.js'" in body
     assert "Not a script position" in body and "TypeError: boom" in body
 
