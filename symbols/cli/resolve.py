@@ -1,6 +1,6 @@
 """`symbols resolve`: a stack trace as text in, the same trace with original positions out.
 
-Parsing is in symbols.buildtools.stacktrace, the HTTP call in symbols.buildtools.client; this module reads the
+Parsing is in symbols.stacktrace, the HTTP call in symbols.buildtools.client; this module reads the
 input, finds chunk ids in a build folder, and prints.
 """
 
@@ -14,8 +14,8 @@ from typing import TextIO
 import click
 import orjson
 
-from symbols.buildtools.stacktrace import FrameLine, Trace, parse, script_path
 from symbols.sourcemaps.lines import LINE_BREAK
+from symbols.stacktrace import FrameLine, Trace, parse, script_path
 
 _TAIL_BYTES = 16384  # the trailing //# comments are near the end of a script
 

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from ..buildtools.stacktrace import parse as parse_trace
+from ..stacktrace import parse as parse_trace
 from .frames import normalise_frame
 from .ids import uuid7
 

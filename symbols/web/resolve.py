@@ -13,11 +13,11 @@ from pathlib import PurePosixPath
 
 from aiohttp import web
 
-from ..buildtools.stacktrace import Trace, parse, script_path
 from ..db.releases import get_release, list_releases
 from ..db.symbol_set_search import search_symbol_sets
 from ..db.types import parse_uuid
 from ..resolve import Frame, ResolveFailure
+from ..stacktrace import Trace, parse, script_path
 from .pages import Page, page, render
 from .words import resolve_failure_words
 

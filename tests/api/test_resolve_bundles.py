@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from symbols.buildtools.stacktrace import parse
+from symbols.stacktrace import parse
 from symbols.symbol_sets.container import pack
 from tests.support.api import process_jobs, resolve
 from tests.support.bundles import DIST

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from symbols.buildtools.stacktrace import parse
+from symbols.stacktrace import parse
 from tests.support.cli import run_cli
 from tests.support.node import frames_in, map_positions, needs_node, run_script
 from tests.support.service import Service, injected

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from symbols.buildtools.stacktrace import GECKO, V8, FrameLine, parse, parse_line, script_path
+from symbols.stacktrace import GECKO, V8, FrameLine, parse, parse_line, script_path
 from tests.support.bundles import DIST
 from tests.support.node import NODE, needs_node, run_script
 
