@@ -24,7 +24,6 @@ import os
 import pstats
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ import aiohttp
 import orjson
 
 from bench.databases import scratch_database
+from bench.service import cpu_seconds, free_port, wait_up
 from symbols.db import migrate, open_database
 from symbols.db.access import create_project
 
@@ -67,33 +67,6 @@ def _bodies(token: str, requests: int, batch: int, gzip: bool) -> list[bytes]:
     return bodies
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def _wait_up(url: str, proc: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(400):
-            if proc.returncode is not None:
-                raise RuntimeError(f"the service exited with {proc.returncode}")
-            try:
-                async with http.get(url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError("the service did not come up")
-
-
 async def _send_all(url: str, bodies: list[bytes], concurrency: int, gzip: bool) -> tuple[int, float]:
     """(requests answered 200, seconds) for sending every body, ``concurrency`` at once."""
     pending = iter(bodies)
@@ -119,7 +92,7 @@ async def _redis_server(folder: Path) -> tuple[asyncio.subprocess.Process, str]:
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     proc = await asyncio.create_subprocess_exec(
         exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--appendonly", "yes",
         "--appendfsync", "always", "--save", "", stdout=asyncio.subprocess.DEVNULL)
@@ -148,7 +121,7 @@ async def _run(db_url: str, db_kind: str, work: Path, stream: str, args: argpars
         env = {**os.environ, "SYMBOLS_DATA_DIR": str(work / "data"), "SYMBOLS_DATABASE_URL": db_url,
                "SYMBOLS_EMBEDDED_WORKER": "0", "SYMBOLS_BOOTSTRAP": "0", "SYMBOLS_LOG_LEVEL": "WARNING",
                "SYMBOLS_INDEX_PROCESSES": "0", "SYMBOLS_SECRET_KEY": "bench"}
-        port = _free_port()
+        port = free_port()
         env["SYMBOLS_PORT"] = str(port)
         if stream == "redis":
             redis, env["SYMBOLS_STREAM_URL"] = await _redis_server(work)
@@ -158,14 +131,14 @@ async def _run(db_url: str, db_kind: str, work: Path, stream: str, args: argpars
             sys.executable, *command, "-m", "symbols", "serve", env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
-        await _wait_up(url, server)
+        await wait_up(url, server)
         requests = max(args.events // args.batch, 1)
         await _send_all(url, _bodies(token, WARM_UP_REQUESTS, args.batch, args.gzip), args.concurrency,
                         args.gzip)
         bodies = _bodies(token, requests, args.batch, args.gzip)
-        cpu = _cpu_seconds(server.pid)
+        cpu = cpu_seconds(server.pid)
         ok, seconds = await _send_all(url, bodies, args.concurrency, args.gzip)
-        cpu = _cpu_seconds(server.pid) - cpu
+        cpu = cpu_seconds(server.pid) - cpu
         events = ok * args.batch
         rate = events / seconds
         print(f"{db_kind:<10} {stream:<8} {events:>7} events in {seconds:6.2f} s  {rate:>8,.0f} events/s"

@@ -8,8 +8,14 @@
      is cold, so the request loads ``{storage_ptr}.index`` from the blob store;
    - from the raw map: no job has run; the request parses the map and the minified
      source (in the index process pool), stores the index, and answers.
-2. Warm throughput: frames resolved per second, in batches of ``--batch`` frames at
-   mapped positions, ``--clients`` requests in flight, everything in the cache.
+2. Warm throughput of a ``symbols serve`` child process on the same data (this process
+   is only the client): frames resolved per second with 5 context lines, in batches of
+   ``--batch`` frames at mapped positions, ``--clients`` requests in flight, everything
+   in the cache (every batch is sent once before timing). Besides wall-clock frames/s it
+   prints frames per CPU-second of the service process (its CPU time over the timed run,
+   from /proc): the one-core figure, which holds on a busy machine. Then the service runs
+   under cProfile for ``--profile-seconds`` and the bench prints where its time goes, by
+   area and by function.
 
 The maps come from bench/.cache (downloaded by bench.fetch with npm on first use).
 Numbers depend on the machine; nothing here is asserted.
@@ -20,17 +26,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
+import pstats
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
 import numpy as np
+import orjson
 from aiohttp import web
 
 from bench.fetch import MAPS, fetch_map
+from bench.service import (
+    PROFILE_ENV,
+    cpu_seconds,
+    free_port,
+    own_time_by_area,
+    print_areas,
+    profiled,
+    wait_up,
+)
 from symbols.api import CONTEXT
 from symbols.app import create_app
 from symbols.config import Settings
@@ -115,7 +134,8 @@ async def run(args: argparse.Namespace) -> dict:
         try:
             return await _measure(service, blob, args)
         finally:
-            await service.stop()
+            if not service.http.closed:
+                await service.stop()
 
 
 async def _measure(service: Service, blob: bytes, args) -> dict:
@@ -151,36 +171,110 @@ async def _measure(service: Service, blob: bytes, args) -> dict:
     results["first_from_raw_map_s"] = time.perf_counter() - start
     assert out["resolved"], out
 
-    # (c) warm throughput.
+    await service.stop()
     frames = [
         {"platform": "web:javascript", "filename": "editor.main.js", "function": "x", "lineno": line,
          "colno": col, "chunk_id": "indexed"}
         for line, col in positions
     ]
-    batches = [frames[i:i + args.batch] for i in range(0, len(frames) - args.batch + 1, args.batch)]
-    await service.resolve(batches[0])
+    batches = [orjson.dumps({"frames": frames[i:i + args.batch]})
+               for i in range(0, len(frames) - args.batch + 1, args.batch)]
+    results |= await _warm(service, batches, args)
+    return results
+
+
+async def _warm(service: Service, batches: list[bytes], args) -> dict:
+    """(c) Warm throughput against a ``symbols serve`` child on the same data: its CPU time
+    over the timed run, then a profiled run."""
+    profile = service.tmp / "serve.prof"
+    port = free_port()
+    env = {**os.environ, "SYMBOLS_DATA_DIR": str(service.tmp / "data"), "SYMBOLS_STORAGE_URL": str(service.tmp / "blobs"),
+           "SYMBOLS_EMBEDDED_WORKER": "0", "SYMBOLS_BOOTSTRAP": "0", "SYMBOLS_LOG_LEVEL": "WARNING",
+           "SYMBOLS_SECRET_KEY": "bench", "SYMBOLS_PORT": str(port), PROFILE_ENV: str(profile)}
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.service", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        root = f"http://127.0.0.1:{port}"
+        await wait_up(root, server)
+        url = f"{root}/api/projects/{service.project_id}/error_tracking/stack_frames/resolve/"
+        headers = {"Authorization": f"Bearer {service.secret}", "Content-Type": "application/json"}
+        async with aiohttp.ClientSession(headers=headers,
+                                         connector=aiohttp.TCPConnector(limit=args.clients)) as http:
+            # Warm: every batch once (the index loaded, sources split, original scopes parsed).
+            for body in batches:
+                await _post(http, url, body)
+            cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+            results = await _load(http, url, batches, args.clients, args.seconds)
+            results["server_cpu_s"] = cpu_seconds(server.pid) - cpu
+            results["client_cpu_s"] = time.process_time() - client_cpu
+            results["load_average"] = os.getloadavg()[0]
+            if args.profile_seconds > 0:
+                await profiled(server, profile, lambda: _load(http, url, batches, args.clients,
+                                                             args.profile_seconds))
+                results["profile"] = pstats.Stats(str(profile))
+        return results
+    finally:
+        server.terminate()
+        await server.wait()
+
+
+async def _post(http: aiohttp.ClientSession, url: str, body: bytes) -> list[dict]:
+    async with http.post(url, data=body) as resp:
+        assert resp.status == 200, await resp.text()
+        return orjson.loads(await resp.read())["frames"]
+
+
+async def _load(http: aiohttp.ClientSession, url: str, batches: list[bytes], clients: int, seconds: float) -> dict:
+    """``clients`` requests in flight for ``seconds``: frames/s, share resolved, latencies."""
     latencies: list[float] = []
-    resolved = 0
-    deadline = time.perf_counter() + args.seconds
+    frames = resolved = 0
+    deadline = time.perf_counter() + seconds
 
     async def client(offset: int) -> None:
-        nonlocal resolved
+        nonlocal frames, resolved
         i = offset
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
-            out = await service.resolve(batches[i % len(batches)])
+            out = await _post(http, url, batches[i % len(batches)])
             latencies.append(time.perf_counter() - t0)
-            resolved += sum(f["resolved"] for f in out)
-            i += args.clients
+            frames += len(out)
+            resolved += sum(f["resolved"] and f["context"] is not None for f in out)
+            i += clients
 
     start = time.perf_counter()
-    await asyncio.gather(*(client(c) for c in range(args.clients)))
+    await asyncio.gather(*(client(c) for c in range(clients)))
     elapsed = time.perf_counter() - start
-    results["frames_per_s"] = len(latencies) * args.batch / elapsed
-    results["resolved_share"] = resolved / (len(latencies) * args.batch)
-    results["batch_p50_ms"] = statistics.median(latencies) * 1000
-    results["batch_p99_ms"] = sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000
-    return results
+    latencies.sort()
+    return {
+        "frames": frames,
+        "frames_per_s": frames / elapsed,
+        "resolved_share": resolved / frames,
+        "batch_p50_ms": statistics.median(latencies) * 1000,
+        "batch_p99_ms": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
+    }
+
+
+AREAS = [  # first match wins: (label, substring of the function's file path or name)
+    ("idle: waiting in epoll", "epoll"),
+    ("socket reads and writes", "socket"),
+    ("auth (api key, projects)", "symbols/api/auth.py"),
+    ("request models (pydantic)", "pydantic"),
+    ("api handler and operation", "symbols/api/"),
+    ("finding sets (database)", "symbols/resolve/finding.py"),
+    ("resolver (lookups, shaping, context)", "symbols/resolve"),
+    ("source-map engine", "symbols/sourcemaps"),
+    ("web pages' middlewares (session, CSRF)", "aiohttp_session"),
+    ("symbols/web middlewares", "symbols/web"),
+    ("sqlalchemy (compile, execute)", "sqlalchemy"),
+    ("aiosqlite / sqlite3", "sqlite"),
+    ("json (orjson)", "orjson"),
+    ("aiohttp (HTTP parsing, responses)", "aiohttp"),
+    ("logging and metrics", "logging"),
+    ("logging and metrics", "prometheus"),
+    ("asyncio event loop and threads", "asyncio"),
+    ("asyncio event loop and threads", "threading"),
+]
 
 
 def main() -> None:
@@ -190,6 +284,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--index-processes", type=int, default=1)
+    parser.add_argument("--profile-seconds", type=float, default=5.0,
+                        help="then profile the service (cProfile) this long; 0: no profile")
+    parser.add_argument("--top", type=int, default=25, help="functions of the profile to list")
     args = parser.parse_args()
     r = asyncio.run(run(args))
     print(f"worker processing (parse + scopes + store index): {r['worker_processing_s']:.2f} s, "
@@ -197,9 +294,20 @@ def main() -> None:
     print(f"first resolution after upload, from the stored index: {r['first_from_stored_index_s'] * 1000:.0f} ms")
     print(f"first resolution after upload, parsing the raw map:   {r['first_from_raw_map_s'] * 1000:.0f} ms "
           f"({r['first_from_raw_map_s'] / r['first_from_stored_index_s']:.1f}x slower)")
-    print(f"warm cache: {r['frames_per_s']:.0f} frames/s over HTTP (batches of {args.batch}, "
-          f"{args.clients} in flight; batch p50 {r['batch_p50_ms']:.1f} ms, p99 {r['batch_p99_ms']:.1f} ms; "
-          f"{r['resolved_share']:.0%} resolved)")
+    print(f"warm cache, a `symbols serve` process, batches of {args.batch} frames with context lines, "
+          f"{args.clients} in flight, {args.seconds:.0f} s, load average {r['load_average']:.1f} "
+          f"on {os.cpu_count()} cores:")
+    print(f"  {r['frames_per_s']:,.0f} frames/s wall clock (batch p50 {r['batch_p50_ms']:.1f} ms, "
+          f"p99 {r['batch_p99_ms']:.1f} ms; {r['resolved_share']:.0%} resolved with context)")
+    print(f"  service CPU {r['server_cpu_s']:.2f} s for {r['frames']:,} frames: "
+          f"{r['frames'] / r['server_cpu_s']:,.0f} frames per CPU-second "
+          f"({1e6 * r['server_cpu_s'] / r['frames']:.0f} us/frame); this client used {r['client_cpu_s']:.2f} s")
+    if "profile" in r:
+        stats = r["profile"]
+        print_areas(own_time_by_area(stats, AREAS), f"where the service's time goes ({args.profile_seconds:.0f} s "
+                                                    "under cProfile, own time by area)")
+        print(f"  top {args.top} functions by own time:")
+        stats.sort_stats("tottime").print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.databases import scratch_database
+from bench.service import own_time_by_area, print_areas
 from symbols.db import Database, migrate, open_database
 from symbols.db.access import create_project
 from symbols.db.symbol_sets import insert_symbol_set
@@ -188,16 +189,7 @@ AREAS = [  # first match wins: (label, substring of the function's file path or 
 
 def _areas(profiler: cProfile.Profile, elapsed: float) -> None:
     """Own time (tottime) summed by area: where the consumer's CPU goes."""
-    stats = pstats.Stats(profiler)
-    totals: dict[str, float] = {}
-    for (path, _, name), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        where = f"{path}:{name}"
-        label = next((lbl for lbl, part in AREAS if part in where), "other (builtins: dicts, lists, strings)")
-        totals[label] = totals.get(label, 0.0) + tottime
-    profiled = sum(totals.values())
-    print(f"  profile (own time by area, profiler overhead included): {profiled:.2f} s over {elapsed:.2f} s wall")
-    for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
-        print(f"    {label:<34} {seconds:6.2f} s  {100 * seconds / profiled:5.1f} %")
+    print_areas(own_time_by_area(pstats.Stats(profiler), AREAS), f"profile (own time by area) over {elapsed:.2f} s wall")
 
 
 def main(argv: list[str] | None = None) -> None:
