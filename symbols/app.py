@@ -37,7 +37,7 @@ from .errortracking.rule_cache import RuleCache
 from .errortracking.stream import EventStream, open_stream
 from .files import remove_orphans
 from .metrics import Metrics
-from .resolve import IndexCache, IndexLoader, Resolver
+from .resolve import IndexCache, IndexLoader, Resolver, SetCache
 from .resolve.fetching import ScriptFetcher
 from .signing import Signer, load_signing_key
 from .storage import BlobStore, open_blob_store
@@ -83,7 +83,8 @@ def _resolver(settings: Settings, db: Database, store: BlobStore, builder: Index
     cache = IndexCache(settings.cache_bytes)
     metrics.track_cache(cache)
     fetcher = ScriptFetcher(db, store, test_networks=settings.fetch_test_networks)
-    return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics, fetcher=fetcher)
+    return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics, fetcher=fetcher,
+                    sets=SetCache())
 
 
 def _open_stream(settings: Settings, db: Database) -> EventStream:

@@ -23,7 +23,8 @@ from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
 from ..errors import InvalidInput
-from .auth import authenticate, authorize
+from .auth import WRITE, authenticate, authorize
+from .context import context
 from .errors import NotFound, ValidationError
 from .parse import json_body
 
@@ -203,7 +204,13 @@ def operation(
                 _validate(body, await json_body(request), strict=True) if body is not None and not streamed
                 else None,
             )
-            return await handler(request, inp)
+            try:
+                return await handler(request, inp)
+            finally:
+                if scope == WRITE and project:
+                    # This process's resolution sees at once what a write changed (a set
+                    # deleted, edited or uploaded again; a release edited).
+                    context(request).resolver.forget_sets(project_id)
 
         setattr(checked, OPERATION, op)
         return checked

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, frame_from_json
+from ..resolve import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, Frame
 from ..resolve.frames import (
     INVALID_SOURCE_MAP,
     NO_MAP_NEEDED,
@@ -168,6 +168,10 @@ class Resolved(BaseModel):
     exception_list: list[ResolvedException] | None = None
 
 
+def _frame(f: FrameIn) -> Frame:
+    return Frame(f.filename, f.function, f.lineno, f.colno, f.in_app, f.chunk_id, f.platform, f.debug_id)
+
+
 def _too_many(count: int) -> None:
     if count > MAX_FRAMES:
         raise PayloadTooLarge("too_many_frames", f"At most {MAX_FRAMES} frames per request, got {count}.", "frames")
@@ -190,7 +194,7 @@ async def resolve_frames(request: web.Request, inp: Input[None, None, ResolveReq
 
     if body.frames is not None:
         _too_many(len(body.frames))
-        frames = with_debug_ids([frame_from_json(f.model_dump()) for f in body.frames], images)
+        frames = with_debug_ids([_frame(f) for f in body.frames], images)
         return json_response({"frames": await resolver.resolve(inp.project_id, frames, **options)})
 
     exceptions = [e.model_dump(exclude_unset=True) for e in body.exception_list]
@@ -198,7 +202,7 @@ async def resolve_frames(request: web.Request, inp: Input[None, None, ResolveReq
         None if e.stacktrace is None else (e.stacktrace.frames or []) for e in body.exception_list
     ]
     _too_many(sum(len(f) for f in per_exception if f))
-    frames = with_debug_ids([frame_from_json(f.model_dump()) for raw in per_exception if raw for f in raw], images)
+    frames = with_debug_ids([_frame(f) for raw in per_exception if raw for f in raw], images)
     resolved = await resolver.resolve(inp.project_id, frames, **options)
     out, at = [], 0
     for exception, raw in zip(exceptions, per_exception):

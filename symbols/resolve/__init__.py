@@ -12,9 +12,10 @@ Each layer takes an optional ``Metrics``.
 """
 
 from .cache import IndexCache, LoadedIndex
-from .frames import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, Frame, ResolveFailure, frame_from_json
+from .finding import SetCache
+from .frames import DEFAULT_CONTEXT_LINES, MAX_CONTEXT_LINES, Frame, ResolveFailure
 from .loader import IndexLoader
-from .resolver import Resolver, function_name, source_context, unresolved
+from .resolver import Resolver, function_name, unresolved
 
 __all__ = [
     "DEFAULT_CONTEXT_LINES",
@@ -25,8 +26,7 @@ __all__ = [
     "LoadedIndex",
     "ResolveFailure",
     "Resolver",
-    "frame_from_json",
+    "SetCache",
     "function_name",
-    "source_context",
     "unresolved",
 ]

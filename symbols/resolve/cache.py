@@ -3,7 +3,9 @@
 An entry's size is its stored index's length plus the original sources it has split into
 lines for context lines: split lazily, one source at a time, in a thread when the source
 is long, counted in the budget (an estimate: the text plus ~57 bytes a line), and not
-split at all when that estimate alone is over the budget (its frames then have no context).
+split at all when that estimate alone is over the budget (its frames then have no context);
+and the contexts sliced from them, one per (source, line, count), reused by every answer
+(at most ``MAX_CONTEXTS`` per index, counted in the budget too).
 """
 
 from __future__ import annotations
@@ -27,6 +29,34 @@ INLINE_SPLIT_CHARS = 256 * 1024
 LINE_OVERHEAD_BYTES = 57
 # About what one scope of an original source costs (its arrays' entries).
 SCOPE_BYTES = 32
+# Context lines longer than this are cut (minified sources would bloat responses).
+MAX_CONTEXT_LINE_CHARS = 1000
+# Sliced contexts kept per index (then dropped all at once), and about what one line of
+# one costs (its dict, number and list slot; a cut line's text besides).
+MAX_CONTEXTS = 4096
+CONTEXT_LINE_BYTES = 240
+_MISSING = object()
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= MAX_CONTEXT_LINE_CHARS else line[:MAX_CONTEXT_LINE_CHARS] + "…"
+
+
+def source_context(lines: list[str] | None, line: int, count: int) -> dict | None:
+    """``count`` lines around 0-based ``line``; numbers are 1-based."""
+    if lines is None or not 0 <= line < len(lines):
+        return None
+    before = [{"number": n + 1, "line": _clip(lines[n])} for n in range(max(0, line - count), line)]
+    after = [{"number": n + 1, "line": _clip(lines[n])} for n in range(line + 1, min(len(lines), line + 1 + count))]
+    return {"before": before, "line": {"number": line + 1, "line": _clip(lines[line])}, "after": after}
+
+
+def _context_cost(context: dict | None) -> int:
+    if context is None:
+        return 0
+    lines = [*context["before"], context["line"], *context["after"]]
+    return sum(CONTEXT_LINE_BYTES + (len(x["line"]) if len(x["line"]) > MAX_CONTEXT_LINE_CHARS else 0)
+               for x in lines)
 
 
 @dataclass(eq=False)
@@ -36,6 +66,8 @@ class LoadedIndex:
     origin: str = ""
     _lines: dict[int, list[str] | None] = field(default_factory=dict)
     _scopes: dict[int, ScopeTable | None] = field(default_factory=dict)
+    _contexts: dict[tuple[int, int, int], dict | None] = field(default_factory=dict)
+    _contexts_size: int = 0
     # The cache that holds (or refused) this entry under ``_key``, told when it grows.
     _cache: IndexCache | None = None
     _key: str = ""
@@ -60,6 +92,29 @@ class LoadedIndex:
                 self._cache.grew(self, cost)
         return self._lines[source_index]
 
+    def context(self, source_index: int, line: int, count: int) -> dict | None:
+        """``count`` lines around 0-based ``line`` of a source split by ``source_lines``
+        (None if it is not), sliced once per (source, line, count): the same dict is
+        shared by every answer, so it is never changed."""
+        key = (source_index, line, count)
+        found = self._contexts.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        made = source_context(self._lines.get(source_index), line, count)
+        if len(self._contexts) >= MAX_CONTEXTS:
+            self._grow(-self._contexts_size)
+            self._contexts.clear()
+            self._contexts_size = 0
+        cost = _context_cost(made)
+        self._contexts[key] = made
+        self._contexts_size += cost
+        self._grow(cost)
+        return made
+
+    def _grow(self, delta: int) -> None:
+        self.size += delta
+        if self._cache is not None:
+            self._cache.grew(self, delta)
 
     async def original_scopes(self, source_index: int, source_url: str | None) -> ScopeTable | None:
         """The function scopes of an original JavaScript source (parsed once, in a thread,

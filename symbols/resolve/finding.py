@@ -1,53 +1,140 @@
 """Finding each frame's symbol set: by chunk id, then debug id, then the script's URL
 (a set's ref, else the URL it was uploaded for; ``release_id`` decides between builds
-served at one URL). Frames that are not the user's code look for none."""
+served at one URL). Frames that are not the user's code look for none.
+
+``SetCache`` keeps the usable sets found lately (per project, for ``ttl`` seconds), so
+warm resolution asks the database nothing. A set missing, failed, not uploaded or not
+processed yet is never kept: it is looked up again on every request, and it is
+resolvable the moment it is ready. A kept set may be seen for up to ``ttl`` seconds after
+another process changed it (this process forgets a project's sets at once on its own
+changes, ``SetCache.forget``).
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from ..db import Database
 from ..db.symbol_sets import SymbolSet, get_symbol_sets_by_refs, get_symbol_sets_by_urls
 from .frames import Frame, needs_no_map, script_url, step
 
+SET_CACHE_SECONDS = 2.0
+MAX_CACHED_PROJECTS = 1000
+MAX_CACHED_PER_PROJECT = 10_000
+
+
+def cacheable(symbol_set: SymbolSet) -> bool:
+    """Whether a set is ready to resolve with: uploaded, processed, not failed."""
+    return (symbol_set.failure_reason is None and symbol_set.storage_ptr is not None
+            and symbol_set.uploaded_at is not None and symbol_set.processed_at is not None)
+
+
+class SetCache:
+    """``project -> {lookup key -> usable set}`` for ``ttl`` seconds. Keys are ``("ref",
+    chunk id | debug id)`` and ``("url", release id, script URL)``; one project's entries
+    are a dict of their own, so a lookup for one project never sees another's sets."""
+
+    def __init__(self, ttl: float = SET_CACHE_SECONDS, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._projects: dict[int, dict[tuple, tuple[float, SymbolSet]]] = {}
+
+    def get(self, project_id: int, key: tuple) -> SymbolSet | None:
+        entry = self._projects.get(project_id, {}).get(key)
+        if entry is None or entry[0] <= self.clock():
+            return None
+        return entry[1]
+
+    def put(self, project_id: int, key: tuple, symbol_set: SymbolSet) -> None:
+        if self.ttl <= 0 or symbol_set.team_id != project_id or not cacheable(symbol_set):
+            return
+        entries = self._projects.get(project_id)
+        if entries is None:
+            if len(self._projects) >= MAX_CACHED_PROJECTS:
+                self._projects.clear()
+            entries = self._projects[project_id] = {}
+        elif len(entries) >= MAX_CACHED_PER_PROJECT:
+            entries.clear()
+        entries[key] = (self.clock() + self.ttl, symbol_set)
+
+    def forget(self, project_id: int) -> None:
+        """Drop a project's sets (one of them changed in this process)."""
+        self._projects.pop(project_id, None)
+
 
 async def find_sets(
-    db: Database, project_id: int, frames: list[Frame], traces: list[list[dict]], release_id: str | None
+    db: Database, project_id: int, frames: list[Frame], traces: list[list[dict]] | None, release_id: str | None,
+    cache: SetCache | None = None,
 ) -> list[SymbolSet | None]:
-    """Each frame's set: by chunk id, then debug id, then script URL."""
+    """Each frame's set: by chunk id, then debug id, then script URL. With ``traces`` (one
+    list per frame), the steps taken are appended to them (``explain``)."""
     ids = {i for f in frames for i in (f.chunk_id, f.debug_id) if i}
     urls = {script_url(f.filename) for f in frames if f.filename and not needs_no_map(f.filename)}
-    async with db.connect() as conn:
-        by_ref = await get_symbol_sets_by_refs(conn, project_id, ids | urls)
-        by_url = await get_symbol_sets_by_urls(conn, project_id, urls - by_ref.keys(), release_id=release_id)
+    by_id, by_url = await _lookup(db, project_id, ids, urls, release_id, cache or SetCache(0))
     found: list[SymbolSet | None] = []
-    for frame, steps in zip(frames, traces):
+    for n, frame in enumerate(frames):
+        steps = traces[n] if traces is not None else None
         if needs_no_map(frame.filename):
-            steps.append(step("not_user_code", True, f"{frame.filename!r} is not the user's code"))
+            if steps is not None:
+                steps.append(step("not_user_code", True, f"{frame.filename!r} is not the user's code"))
             found.append(None)
             continue
-        symbol_set = None
-        for kind, value in (("chunk_id", frame.chunk_id), ("debug_id", frame.debug_id)):
-            if symbol_set is not None:
-                break
-            if not value:
-                steps.append(step(f"{kind}_lookup", False, f"the frame has no {kind}"))
-                continue
-            symbol_set = by_ref.get(value)
-            steps.append(step(
-                f"{kind}_lookup",
-                symbol_set is not None,
-                f"symbol set {symbol_set.id} has ref {value!r}" if symbol_set
-                else f"no symbol set of this project has ref {value!r}",
-            ))
-        if symbol_set is None:
-            if frame.filename:
-                url = script_url(frame.filename)
-                symbol_set = by_ref.get(url) or by_url.get(url)
-                steps.append(step("url_lookup", symbol_set is not None, _url_detail(url, symbol_set)))
-            else:
-                steps.append(step("url_lookup", False, "the frame has no filename"))
+        symbol_set = by_id.get(frame.chunk_id) if frame.chunk_id else None
+        if symbol_set is None and frame.debug_id:
+            symbol_set = by_id.get(frame.debug_id)
+        if symbol_set is None and frame.filename:
+            symbol_set = by_url.get(script_url(frame.filename))
+        if steps is not None:
+            _explain(frame, by_id, symbol_set, steps)
         found.append(symbol_set)
     return found
 
+
+async def _lookup(
+    db: Database, project_id: int, ids: set[str], urls: set[str], release_id: str | None, cache: SetCache
+) -> tuple[dict[str, SymbolSet], dict[str, SymbolSet]]:
+    """(``{chunk or debug id: set}``, ``{script URL: set}``): from the cache, the rest from
+    the database (a URL is a set's ref first, else the URL a set was uploaded for)."""
+    by_id = {i: s for i in ids if (s := cache.get(project_id, ("ref", i))) is not None}
+    by_url = {u: s for u in urls if (s := cache.get(project_id, ("url", release_id, u))) is not None}
+    missing_ids, missing_urls = ids - by_id.keys(), urls - by_url.keys()
+    if not missing_ids and not missing_urls:
+        return by_id, by_url
+    async with db.connect() as conn:
+        by_ref = await get_symbol_sets_by_refs(conn, project_id, missing_ids | missing_urls)
+        at_url = await get_symbol_sets_by_urls(conn, project_id, missing_urls - by_ref.keys(), release_id=release_id)
+    for i in missing_ids:
+        if (symbol_set := by_ref.get(i)) is not None:
+            by_id[i] = symbol_set
+            cache.put(project_id, ("ref", i), symbol_set)
+    for u in missing_urls:
+        if (symbol_set := by_ref.get(u) or at_url.get(u)) is not None:
+            by_url[u] = symbol_set
+            cache.put(project_id, ("url", release_id, u), symbol_set)
+    return by_id, by_url
+
+
+def _explain(frame: Frame, by_id: dict[str, SymbolSet], found: SymbolSet | None, steps: list[dict]) -> None:
+    symbol_set = None
+    for kind, value in (("chunk_id", frame.chunk_id), ("debug_id", frame.debug_id)):
+        if symbol_set is not None:
+            break
+        if not value:
+            steps.append(step(f"{kind}_lookup", False, f"the frame has no {kind}"))
+            continue
+        symbol_set = by_id.get(value)
+        steps.append(step(
+            f"{kind}_lookup",
+            symbol_set is not None,
+            f"symbol set {symbol_set.id} has ref {value!r}" if symbol_set
+            else f"no symbol set of this project has ref {value!r}",
+        ))
+    if symbol_set is None:
+        if frame.filename:
+            steps.append(step("url_lookup", found is not None, _url_detail(script_url(frame.filename), found)))
+        else:
+            steps.append(step("url_lookup", False, "the frame has no filename"))
 
 
 def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:
@@ -59,4 +146,4 @@ def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:
     return f"symbol set {symbol_set.id} ({symbol_set.ref}) was uploaded for URL {symbol_set.url!r}"
 
 
-__all__ = ["find_sets"]
+__all__ = ["SetCache", "cacheable", "find_sets"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 import orjson
 
@@ -66,20 +65,6 @@ class Frame:
         return hashlib.sha256(orjson.dumps(key)).hexdigest()[:32]
 
 
-def frame_from_json(data: dict[str, Any]) -> Frame:
-    """A Frame from an already validated JSON object (see api/resolve.py)."""
-    return Frame(
-        filename=data.get("filename"),
-        function=data.get("function"),
-        lineno=data.get("lineno"),
-        colno=data.get("colno"),
-        in_app=data.get("in_app"),
-        chunk_id=data.get("chunk_id"),
-        platform=data.get("platform"),
-        debug_id=data.get("debug_id"),
-    )
-
-
 def needs_no_map(filename: str | None) -> bool:
     """Whether a frame's file is not the user's code: ``<anonymous>``, ``native``,
     ``node:internal/...``, a browser extension's script."""
@@ -124,7 +109,6 @@ __all__ = [
     "MAX_CONTEXT_LINES",
     "Frame",
     "ResolveFailure",
-    "frame_from_json",
     "is_minified",
     "needs_no_map",
     "script_url",

@@ -94,6 +94,7 @@ async def delete(request: web.Request) -> web.Response:
     here = await page(request, write=True)
     symbol_set = await _one(request, here)
     await delete_many(here.ctx.db, here.ctx.store, here.project.id, [symbol_set.id])
+    here.ctx.resolver.forget_sets(here.project.id)
     url = request.app.router["web:symbol_sets"].url_for(project_id=str(here.project.id))
     raise web.HTTPSeeOther(url.with_query(deleted=symbol_set.ref[:200]))
 
@@ -127,4 +128,5 @@ async def upload_finish(request: web.Request) -> web.Response:
     await uploads_.finish(here.ctx.db, here.ctx.store, here.project.id,
                           parse_content_hashes(content_hashes),
                           max_bytes=here.ctx.settings.max_upload_bytes)
+    here.ctx.resolver.forget_sets(here.project.id)
     return web.json_response({"success": True}, status=201)

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import update
 
+from symbols.api import CONTEXT
 from symbols.db.tables import symbol_sets
 from symbols.db.types import utcnow
 from symbols.resolve import IndexCache, LoadedIndex
@@ -300,6 +301,9 @@ async def test_last_used_is_refreshed_at_most_every_12_hours(api):
         await conn.execute(
             update(symbol_sets).where(symbol_sets.c.id == set_id).values(last_used=utcnow() - timedelta(hours=13))
         )
+    # The process keeps usable sets for SET_CACHE_SECONDS: forget them so the next request
+    # reads the edited row now (a write through the API does the same).
+    api.client.app[CONTEXT].resolver.forget_sets(api.project_id)
     await resolve(api, {"frames": [frame(chunk_id="app")]})
     _, third = await api.call("GET", f"symbol_sets/{set_id}/")
     assert third["last_used"] > first["last_used"]
