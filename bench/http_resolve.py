@@ -287,6 +287,7 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=5.0,
                         help="then profile the service (cProfile) this long; 0: no profile")
     parser.add_argument("--top", type=int, default=25, help="functions of the profile to list")
+    parser.add_argument("--save-profile", type=Path, help="also write the profile (pstats) here")
     args = parser.parse_args()
     r = asyncio.run(run(args))
     print(f"worker processing (parse + scopes + store index): {r['worker_processing_s']:.2f} s, "
@@ -304,6 +305,8 @@ def main() -> None:
           f"({1e6 * r['server_cpu_s'] / r['frames']:.0f} us/frame); this client used {r['client_cpu_s']:.2f} s")
     if "profile" in r:
         stats = r["profile"]
+        if args.save_profile:
+            stats.dump_stats(args.save_profile)
         print_areas(own_time_by_area(stats, AREAS), f"where the service's time goes ({args.profile_seconds:.0f} s "
                                                     "under cProfile, own time by area)")
         print(f"  top {args.top} functions by own time:")

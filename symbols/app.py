@@ -23,6 +23,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .api import CONTEXT, AppContext, setup_routes
+from .api.auth import KeyCache
 from .api.middleware import errors, observe
 from .api.spool import UPLOAD_PREFIX
 from .config import ConfigError, Settings
@@ -131,6 +132,7 @@ def create_app(
         tmp_dir=tmp_dir,
         ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
         external_issues=ExternalIssues(db, SecretBox(secret), provider_http),
+        keys=KeyCache(settings.api_key_cache_seconds),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx

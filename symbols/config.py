@@ -212,6 +212,9 @@ class Settings:
     pipeline_lease_seconds: float = 60.0
     # Seconds a process trusts its cached answer for a capture token (a project's phc_...).
     capture_token_cache_seconds: float = 30.0
+    # Seconds a process trusts its cached personal API key (its scopes and projects): a
+    # revoked key keeps working for up to this long (0: looked up on every request).
+    api_key_cache_seconds: float = 5.0
     # Events older than this many days are deleted by the workers (None: kept forever).
     event_retention_days: int | None = None
     # Hosts (host or host:port) the service may call for integrations besides each
@@ -309,6 +312,7 @@ SETTINGS_FROM_ENV = (
     EnvVar("SYMBOLS_PIPELINE_BATCH", "pipeline_batch", integer(1)),
     EnvVar("SYMBOLS_PIPELINE_LEASE_SECONDS", "pipeline_lease_seconds", number(1.0)),
     EnvVar("SYMBOLS_CAPTURE_TOKEN_CACHE_SECONDS", "capture_token_cache_seconds", number()),
+    EnvVar("SYMBOLS_API_KEY_CACHE_SECONDS", "api_key_cache_seconds", number()),
     EnvVar("SYMBOLS_EVENT_RETENTION_DAYS", "event_retention_days", integer(1)),
     EnvVar("SYMBOLS_JOB_TIMEOUT_SECONDS", "job_timeout_seconds", number()),
     EnvVar("SYMBOLS_INDEX_TIMEOUT_SECONDS", "index_timeout_seconds", number()),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -18,6 +19,9 @@ from ..storage import BlobStore
 from ..symbol_sets.links import Links
 from .errors import ValidationError
 
+if TYPE_CHECKING:
+    from .auth import KeyCache
+
 
 @dataclass
 class AppContext:
@@ -30,6 +34,7 @@ class AppContext:
     tmp_dir: Path
     ingest: Ingest
     external_issues: ExternalIssues
+    keys: KeyCache
 
     def base_url(self, request: web.Request) -> str:
         """The absolute base URL clients reach this service at."""

@@ -158,15 +158,18 @@ async def find_api_key(conn: AsyncConnection, secret: str) -> ApiKey | None:
 
 
 async def find_api_key_by_hash(conn: AsyncConnection, secret_hash: str) -> ApiKey | None:
-    """The active key with this secret hash (what a web session keeps instead of the secret)."""
-    row = (
+    """The active key with this secret hash (what a web session keeps instead of the secret),
+    with its projects: one query."""
+    rows = (
         await conn.execute(
-            select(api_keys).where(api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None))
+            select(api_keys, api_key_projects.c.project_id.label("bound_project_id"))
+            .select_from(api_keys.outerjoin(api_key_projects, api_key_projects.c.api_key_id == api_keys.c.id))
+            .where(api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None))
         )
-    ).first()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    return _key(row, (await _bindings(conn, [row.id]))[row.id])
+    return _key(rows[0], {r.bound_project_id for r in rows if r.bound_project_id is not None})
 
 
 def needs_last_used_refresh(key: ApiKey) -> bool:

@@ -33,7 +33,7 @@ SCOPE_BYTES = 32
 MAX_CONTEXT_LINE_CHARS = 1000
 # Sliced contexts kept per index (then dropped all at once), and about what one line of
 # one costs (its dict, number and list slot; a cut line's text besides).
-MAX_CONTEXTS = 4096
+MAX_CONTEXTS = 16384
 CONTEXT_LINE_BYTES = 240
 _MISSING = object()
 

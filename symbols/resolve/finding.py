@@ -67,11 +67,30 @@ async def find_sets(
     db: Database, project_id: int, frames: list[Frame], traces: list[list[dict]] | None, release_id: str | None,
     cache: SetCache | None = None,
 ) -> list[SymbolSet | None]:
-    """Each frame's set: by chunk id, then debug id, then script URL. With ``traces`` (one
-    list per frame), the steps taken are appended to them (``explain``)."""
-    ids = {i for f in frames for i in (f.chunk_id, f.debug_id) if i}
-    urls = {script_url(f.filename) for f in frames if f.filename and not needs_no_map(f.filename)}
-    by_id, by_url = await _lookup(db, project_id, ids, urls, release_id, cache or SetCache(0))
+    """Each frame's set: by chunk id, then debug id, then script URL (looked up only for
+    frames no id found). With ``traces`` (one list per frame), the steps taken are appended
+    to them (``explain``)."""
+    cache = cache or SetCache(0)
+    ours = [f for f in frames if not needs_no_map(f.filename)]
+    ids = {i for f in ours for i in (f.chunk_id, f.debug_id) if i}
+    by_id = {i: s for i in ids if (s := cache.get(project_id, ("ref", i))) is not None}
+    urls = _unfound_urls(ours, by_id)
+    by_url = {u: s for u in urls if (s := cache.get(project_id, ("url", release_id, u))) is not None}
+    missing_ids, missing_urls = ids - by_id.keys(), urls - by_url.keys()
+    if missing_ids or missing_urls:
+        async with db.connect() as conn:
+            by_ref = await get_symbol_sets_by_refs(conn, project_id, missing_ids | missing_urls)
+            for i in missing_ids & by_ref.keys():
+                by_id[i] = by_ref[i]
+                cache.put(project_id, ("ref", i), by_ref[i])
+            # Frames an id found now need no URL.
+            missing_urls &= _unfound_urls(ours, by_id)
+            at_url = await get_symbol_sets_by_urls(conn, project_id, missing_urls - by_ref.keys(),
+                                                   release_id=release_id)
+        for u in missing_urls:
+            if (symbol_set := by_ref.get(u) or at_url.get(u)) is not None:
+                by_url[u] = symbol_set
+                cache.put(project_id, ("url", release_id, u), symbol_set)
     found: list[SymbolSet | None] = []
     for n, frame in enumerate(frames):
         steps = traces[n] if traces is not None else None
@@ -80,9 +99,7 @@ async def find_sets(
                 steps.append(step("not_user_code", True, f"{frame.filename!r} is not the user's code"))
             found.append(None)
             continue
-        symbol_set = by_id.get(frame.chunk_id) if frame.chunk_id else None
-        if symbol_set is None and frame.debug_id:
-            symbol_set = by_id.get(frame.debug_id)
+        symbol_set = _by_id(frame, by_id)
         if symbol_set is None and frame.filename:
             symbol_set = by_url.get(script_url(frame.filename))
         if steps is not None:
@@ -91,28 +108,15 @@ async def find_sets(
     return found
 
 
-async def _lookup(
-    db: Database, project_id: int, ids: set[str], urls: set[str], release_id: str | None, cache: SetCache
-) -> tuple[dict[str, SymbolSet], dict[str, SymbolSet]]:
-    """(``{chunk or debug id: set}``, ``{script URL: set}``): from the cache, the rest from
-    the database (a URL is a set's ref first, else the URL a set was uploaded for)."""
-    by_id = {i: s for i in ids if (s := cache.get(project_id, ("ref", i))) is not None}
-    by_url = {u: s for u in urls if (s := cache.get(project_id, ("url", release_id, u))) is not None}
-    missing_ids, missing_urls = ids - by_id.keys(), urls - by_url.keys()
-    if not missing_ids and not missing_urls:
-        return by_id, by_url
-    async with db.connect() as conn:
-        by_ref = await get_symbol_sets_by_refs(conn, project_id, missing_ids | missing_urls)
-        at_url = await get_symbol_sets_by_urls(conn, project_id, missing_urls - by_ref.keys(), release_id=release_id)
-    for i in missing_ids:
-        if (symbol_set := by_ref.get(i)) is not None:
-            by_id[i] = symbol_set
-            cache.put(project_id, ("ref", i), symbol_set)
-    for u in missing_urls:
-        if (symbol_set := by_ref.get(u) or at_url.get(u)) is not None:
-            by_url[u] = symbol_set
-            cache.put(project_id, ("url", release_id, u), symbol_set)
-    return by_id, by_url
+def _by_id(frame: Frame, by_id: dict[str, SymbolSet]) -> SymbolSet | None:
+    found = by_id.get(frame.chunk_id) if frame.chunk_id else None
+    if found is None and frame.debug_id:
+        found = by_id.get(frame.debug_id)
+    return found
+
+
+def _unfound_urls(frames: list[Frame], by_id: dict[str, SymbolSet]) -> set[str]:
+    return {script_url(f.filename) for f in frames if f.filename and _by_id(f, by_id) is None}
 
 
 def _explain(frame: Frame, by_id: dict[str, SymbolSet], found: SymbolSet | None, steps: list[dict]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -61,6 +62,20 @@ def _code_spans(text: str) -> Markup:
     return Markup("".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts)))
 
 
+def _pages_only(*middlewares):
+    """The pages' middlewares (outermost first) as one that runs them for pages only: API
+    requests skip the session cookie and the CSRF check."""
+
+    @web.middleware
+    async def pages(request: web.Request, handler):
+        if (request.match_info.route.name or "").startswith(WEB_ROUTE):
+            for middleware in reversed(middlewares):
+                handler = partial(middleware, handler=handler)
+        return await handler(request)
+
+    return pages
+
+
 def setup_web(
     app: web.Application,
     *,
@@ -84,7 +99,7 @@ def setup_web(
     # aiohttp-session 2.12 (the newest) keeps its values under str request keys.
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
     # Outermost first: the session is saved even on error pages; CSRF failures become one.
-    app.middlewares.extend([session_middleware(session_storage(secret)), page_errors, csrf])
+    app.middlewares.append(_pages_only(session_middleware(session_storage(secret)), page_errors, csrf))
     for method, path, handler, name in _ROUTES:
         app.router.add_route(method, path, handler, name=WEB_ROUTE + name)
     app.router.add_static("/static/", _HERE / "static", name="web:static", append_version=True)

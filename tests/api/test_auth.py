@@ -1,4 +1,8 @@
+import asyncio
+import time
+
 import pytest
+from sqlalchemy import event
 
 from symbols.db.access import SCOPE_READ, SCOPE_WRITE, list_api_keys, revoke_api_key
 from tests.support.api import BLOBS
@@ -23,13 +27,51 @@ async def test_missing_or_invalid_key_is_401(api, header, code):
     assert body == {"type": "authentication_error", "code": code, "detail": body["detail"], "attr": None}
 
 
-async def test_revoked_key_is_401(api):
+async def test_revoked_key_is_401(api_factory):
+    api = await api_factory(api_key_cache_seconds=0)
     secret = await api.new_key()
     assert (await api.call("GET", "symbol_sets/", key=secret))[0] == 200
     async with api.db.begin() as conn:
         key = (await list_api_keys(conn))[-1]
         await revoke_api_key(conn, key.id)
     assert (await api.call("GET", "symbol_sets/", key=secret))[0] == 401
+
+
+async def test_revoked_key_stops_working_within_the_key_cache_seconds(api_factory):
+    api = await api_factory(api_key_cache_seconds=0.5)
+    secret = await api.new_key()
+    assert (await api.call("GET", "symbol_sets/", key=secret))[0] == 200
+    async with api.db.begin() as conn:
+        key = (await list_api_keys(conn))[-1]
+        await revoke_api_key(conn, key.id)
+    started = time.monotonic()
+    while (await api.call("GET", "symbol_sets/", key=secret))[0] == 200:
+        assert time.monotonic() - started < 0.5 + 1.0, "a revoked key kept working past its cache time"
+        await asyncio.sleep(0.05)
+    assert (await api.call("GET", "symbol_sets/", key=secret))[0] == 401
+    # Cached, it worked on for a while: the process did not look it up on each request.
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_a_key_and_its_projects_are_one_query(api_factory):
+    api = await api_factory(api_key_cache_seconds=0)
+    other = await api.new_project()
+    secret = await api.new_key(projects=[api.project_id, other])
+    statements = []
+    engine = api.db.engine.sync_engine
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert (await api.call("GET", "symbol_sets/", key=secret))[0] == 200
+        assert (await api.call("GET", "symbol_sets/", key=secret, project=other))[0] == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    key_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "api_key" in s]
+    assert len(key_reads) == 2, key_reads  # one per request: the key joined with its projects
+    assert all("api_key_projects" in s and "JOIN" in s.upper() for s in key_reads)
 
 
 async def test_scopes(api):
