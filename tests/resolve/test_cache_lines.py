@@ -7,7 +7,13 @@ import sys
 
 import orjson
 
-from symbols.resolve.cache import INLINE_SPLIT_CHARS, LINE_OVERHEAD_BYTES, IndexCache, LoadedIndex
+from symbols.resolve.cache import (
+    CONTEXT_LINE_BYTES,
+    INLINE_SPLIT_CHARS,
+    LINE_OVERHEAD_BYTES,
+    IndexCache,
+    LoadedIndex,
+)
 from symbols.sourcemaps import parse_source_map
 
 SHORT = "const a = 1;\nconst b = 2;\n"
@@ -56,3 +62,22 @@ async def test_growing_lines_evict_older_entries():
     await entry.source_lines(1)
     assert cache.get("old") is None and cache.get("new") is entry
     assert cache.bytes == entry.size <= cache.max_bytes
+
+
+async def test_contexts_are_sliced_once_and_counted_in_the_budget(monkeypatch):
+    cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
+    cache.put("k", entry)
+    await entry.source_lines(0)
+    before = cache.bytes
+    context = entry.context(0, 1, 5)
+    assert context == {"before": [{"number": 1, "line": "const a = 1;"}],
+                       "line": {"number": 2, "line": "const b = 2;"}, "after": [{"number": 3, "line": ""}]}
+    assert entry.context(0, 1, 5) is context  # shared, not sliced again
+    assert entry.context(0, 1, 0) == {"before": [], "line": {"number": 2, "line": "const b = 2;"}, "after": []}
+    grown = cache.bytes - before
+    assert grown == 4 * CONTEXT_LINE_BYTES and entry.size == cache.bytes
+    assert entry.context(0, 7, 5) is None and entry.context(2, 0, 5) is None  # past the end; no content
+    monkeypatch.setattr("symbols.resolve.cache.MAX_CONTEXTS", 4)
+    entry.context(0, 0, 1)  # the fifth: the kept ones are dropped, their bytes with them
+    assert cache.bytes - before == 2 * CONTEXT_LINE_BYTES and entry.size == cache.bytes
+    assert entry.context(0, 1, 5) is not context and entry.context(0, 1, 5) == context
