@@ -31,7 +31,7 @@ _CSV = Media("text/csv", {"type": "string", "description": "A header of sorted d
 
 @operation(
     "List events", scope=QUERY_READ, query=EventsQuery, responses={200: [EventsPage, _CSV]},
-    errors={400: ("invalid_hogql",)}, tags=("events",),
+    errors={400: ("invalid_hogql", "invalid_host")}, tags=("events",),
     description="PostHog's events list. `format=csv` answers text/csv (the same results, "
     "flattened). Paging: follow `next`, which never skips or repeats an event.",
 )

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..db.access import SCOPE_READ, SCOPE_WRITE
-from .models import Error
+from .models import Error, PageQuery
 from .operation import Media, Operation, field_codes, operation_of
 
 TITLE = "symbols"
@@ -26,6 +26,7 @@ _ERROR_TYPES = {
     403: "authentication_error",
     404: "invalid_request",
     405: "invalid_request",
+    408: "invalid_request",
     409: "invalid_request",
     413: "invalid_request",
     429: "throttled_error",
@@ -42,11 +43,13 @@ _REASONS = {
     403: "The API key lacks the scope",
     404: "Not found (an unknown id, or a project the key may not use)",
     405: "Not allowed",
+    408: "The request's head or body did not arrive in time (SYMBOLS_READ_TIMEOUT_SECONDS)",
     409: "A concurrent request changed the same data; try again",
     413: "The request is too large",
     429: "An upstream service (an integration's provider) rate-limited the request; see Retry-After",
     502: "An upstream service (an integration's provider) failed or could not be reached",
-    503: "The database or the blob store is unavailable; try again later",
+    503: "The database or the blob store is unavailable, or the service has too many open connections; "
+         "try again later",
 }
 _DESCRIPTION = """\
 A self-hostable error tracker for JavaScript, compatible with PostHog's error-tracking API.
@@ -68,6 +71,10 @@ answer `{"count", "next", "previous", "results"}` with absolute `next`/`previous
 
 # Errors any request may meet, by what the operation declares.
 _DB_ERRORS = {503: ("database_unavailable", "storage_unavailable", "io_error")}
+# Answered by the connection guard (api/guard.py) on any route.
+_CONNECTION_ERRORS = {408: ("request_timeout",), 503: ("too_many_connections",)}
+# Pages link to the next one, built from the Host header without SYMBOLS_PUBLIC_URL.
+_LINK_ERRORS = {400: ("invalid_host",)}
 _AUTH_ERRORS = {
     401: ("not_authenticated", "authentication_failed"),
     403: ("permission_denied",),
@@ -126,6 +133,7 @@ def _errors(op: Operation) -> dict[int, tuple[str, ...]]:
             errors[status] = errors.get(status, ()) + codes
 
     add(_DB_ERRORS)
+    add(_CONNECTION_ERRORS)
     if op.scope is not None:
         add(_AUTH_ERRORS)
     if op.path is not None:
@@ -136,6 +144,8 @@ def _errors(op: Operation) -> dict[int, tuple[str, ...]]:
             add({400: tuple(field_codes(model).values())})
     if op.body is not None or op.form is not None:
         add(_BODY_ERRORS)
+    if op.query is not None and issubclass(op.query, PageQuery):
+        add(_LINK_ERRORS)
     if op.project is False:
         add({404: ("not_found",)})
     if op.scope == SCOPE_WRITE:

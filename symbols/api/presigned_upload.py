@@ -25,6 +25,7 @@ from .upload_params import BulkFinish, BulkStart, Finish, UploadQuery
 # Codes of the upload rules (symbols.symbol_sets.upload).
 _START_ERRORS = (
     "content_hash_mismatch", "content_hash_required", "release_id_mismatch", "invalid_release_id", "invalid_url",
+    "invalid_host",  # the presigned URLs point at this service, built from the Host header
 )
 _FINISH_ERRORS = ("file_not_found", "symbol_set_not_found", "content_hash_mismatch")
 

@@ -52,6 +52,7 @@ def document(request: web.Request) -> dict:
 @operation(
     "This OpenAPI 3.1 document", scope=None, query=SchemaQuery, tags=_TAGS,
     responses={200: [Media(_YAML, {"type": "string"}), Media(_JSON, {"type": "object"})]},
+    errors={400: ("invalid_host",)},
 )
 async def schema(request: web.Request, inp: Input[None, SchemaQuery, None]) -> web.Response:
     doc = document(request)

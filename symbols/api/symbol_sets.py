@@ -135,7 +135,8 @@ async def bulk_delete(request: web.Request, inp: Input[None, None, BulkDelete]) 
     return json_response({"deleted": await delete_many(ctx.db, ctx.store, inp.project_id, inp.body.ids)})
 
 
-@operation("A download link for a symbol set's file", scope=READ, path=IdPath, responses={200: DownloadLink})
+@operation("A download link for a symbol set's file", scope=READ, path=IdPath, responses={200: DownloadLink},
+           errors={400: ("invalid_host",)})
 async def download(request: web.Request, inp: Input[IdPath, None, None]) -> web.Response:
     symbol_set = await _get(request, inp)
     if not symbol_set.storage_ptr or not symbol_set.uploaded_at:

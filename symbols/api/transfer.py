@@ -31,7 +31,8 @@ class DownloadQuery(BaseModel):
 
 @operation(
     "Receive a presigned upload (local blob store or upload proxy)", scope=None, form=UploadForm,
-    responses={204: None}, errors={400: ("parse_error",), 403: ("invalid_policy",), 413: ("file_too_large",)},
+    responses={204: None}, errors={400: ("parse_error",), 403: ("invalid_policy",), 409: ("upload_closed",),
+                                   413: ("file_too_large",)},
     description="The `url` and `fields` of a `presigned_url` from start_upload: send the fields, then `file`.",
 )
 async def upload(request: web.Request, inp: Input) -> web.Response:

@@ -88,7 +88,17 @@ async def test_scopes_security_and_errors_are_documented(api):
     assert listing["x-scopes"] == ["error_tracking:read"]
     assert {p["name"] for p in listing["parameters"]} == {"project_id", "limit", "offset", "status", "order_by", "ref",
                                                             "search", "release"}
-    assert set(listing["responses"]) == {"200", "400", "401", "403", "404", "503"}
+    assert set(listing["responses"]) == {"200", "400", "401", "403", "404", "408", "503"}
+
+    def codes_of(operation: dict, status: str) -> set[str]:
+        return set(operation["responses"][status]["content"]["application/json"]["schema"]["properties"]["code"]["enum"])
+
+    # Every route: the connection guard's answers; a page links to the next one (Host).
+    assert codes_of(listing, "408") == {"request_timeout"}
+    assert {"too_many_connections", "database_unavailable"} <= codes_of(listing, "503")
+    assert "invalid_host" in codes_of(listing, "400")
+    assert "invalid_host" not in codes_of(doc["paths"][f"{base}/stack_frames/resolve/"]["post"], "400")
+    assert codes_of(doc["paths"]["/uploads/"]["post"], "409") == {"upload_closed"}
     start = doc["paths"][f"{base}/symbol_sets/bulk_start_upload/"]["post"]
     assert start["x-scopes"] == ["error_tracking:write"]
     codes = start["responses"]["400"]["content"]["application/json"]["schema"]["properties"]["code"]["enum"]
