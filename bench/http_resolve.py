@@ -1,6 +1,7 @@
 """Resolution over HTTP: a real service on loopback (SQLite, local blob directory).
 
     python -m bench.http_resolve [--map monaco] [--seconds 10] [--batch 50] [--clients 4]
+                                 [--positions 5000] [--profile-seconds 5] [--save-profile PATH]
 
 1. First resolution right after upload of the map (as a source+map container, so
    function scopes are built too), two ways:
@@ -10,8 +11,10 @@
      source (in the index process pool), stores the index, and answers.
 2. Warm throughput of a ``symbols serve`` child process on the same data (this process
    is only the client): frames resolved per second with 5 context lines, in batches of
-   ``--batch`` frames at mapped positions, ``--clients`` requests in flight, everything
-   in the cache (every batch is sent once before timing). Besides wall-clock frames/s it
+   ``--batch`` frames at ``--positions`` distinct mapped positions sent round-robin,
+   ``--clients`` requests in flight, everything in the cache (every batch is sent once
+   before timing, so the service has kept each frame's answer unless ``--positions`` is
+   over what it keeps: then most frames are resolved as first seen). Besides wall-clock frames/s it
    prints frames per CPU-second of the service process (its CPU time over the timed run,
    from /proc): the one-core figure, which holds on a busy machine. Then the service runs
    under cProfile for ``--profile-seconds`` and the bench prints where its time goes, by
@@ -43,7 +46,7 @@ from aiohttp import web
 from bench.fetch import MAPS, fetch_map
 from bench.service import (
     PROFILE_ENV,
-    cpu_seconds,
+    cpu_times,
     free_port,
     own_time_by_area,
     print_areas,
@@ -156,7 +159,7 @@ async def _measure(service: Service, blob: bytes, args) -> dict:
         item = await resp.json()
     index_bytes = await service.store.get_bytes(item["storage_ptr"] + ".index")
     results["index_bytes"] = len(index_bytes)
-    positions = mapped_positions(index_bytes, 5000)
+    positions = mapped_positions(index_bytes, args.positions)
     frame = {"filename": "editor.main.js", "function": "x", "lineno": positions[0][0], "colno": positions[0][1]}
     resolution.cache.clear()
     start = time.perf_counter()
@@ -204,9 +207,11 @@ async def _warm(service: Service, batches: list[bytes], args) -> dict:
             # Warm: every batch once (the index loaded, sources split, original scopes parsed).
             for body in batches:
                 await _post(http, url, body)
-            cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+            (user, system), client_cpu = cpu_times(server.pid), time.process_time()
             results = await _load(http, url, batches, args.clients, args.seconds)
-            results["server_cpu_s"] = cpu_seconds(server.pid) - cpu
+            user_after, system_after = cpu_times(server.pid)
+            results["server_cpu_s"] = user_after - user + system_after - system
+            results["server_system_s"] = system_after - system
             results["client_cpu_s"] = time.process_time() - client_cpu
             results["load_average"] = os.getloadavg()[0]
             if args.profile_seconds > 0:
@@ -284,6 +289,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--index-processes", type=int, default=1)
+    parser.add_argument("--positions", type=int, default=5000,
+                        help="distinct frames sent round-robin (past 16,384 the service's kept answers "
+                             "cannot hold them all: mostly first-seen frames)")
     parser.add_argument("--profile-seconds", type=float, default=5.0,
                         help="then profile the service (cProfile) this long; 0: no profile")
     parser.add_argument("--top", type=int, default=25, help="functions of the profile to list")
@@ -302,7 +310,8 @@ def main() -> None:
           f"p99 {r['batch_p99_ms']:.1f} ms; {r['resolved_share']:.0%} resolved with context)")
     print(f"  service CPU {r['server_cpu_s']:.2f} s for {r['frames']:,} frames: "
           f"{r['frames'] / r['server_cpu_s']:,.0f} frames per CPU-second "
-          f"({1e6 * r['server_cpu_s'] / r['frames']:.0f} us/frame); this client used {r['client_cpu_s']:.2f} s")
+          f"({1e6 * r['server_cpu_s'] / r['frames']:.0f} us/frame, {r['server_system_s']:.2f} s of it in the kernel); "
+          f"this client used {r['client_cpu_s']:.2f} s")
     if "profile" in r:
         stats = r["profile"]
         if args.save_profile:

@@ -4,8 +4,9 @@ An entry's size is its stored index's length plus the original sources it has sp
 lines for context lines: split lazily, one source at a time, in a thread when the source
 is long, counted in the budget (an estimate: the text plus ~57 bytes a line), and not
 split at all when that estimate alone is over the budget (its frames then have no context);
-and the contexts sliced from them, one per (source, line, count), reused by every answer
-(at most ``MAX_CONTEXTS`` per index, counted in the budget too).
+and what resolution derived from the index, kept for the next requests and counted in the
+budget too: the contexts sliced from those lines, one per (source, line, count), and the
+answers of frames (``MAX_KEPT`` of each per index, then dropped all at once).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from ..sourcemaps import ScopeTable, SourceMap
@@ -31,10 +33,12 @@ LINE_OVERHEAD_BYTES = 57
 SCOPE_BYTES = 32
 # Context lines longer than this are cut (minified sources would bloat responses).
 MAX_CONTEXT_LINE_CHARS = 1000
-# Sliced contexts kept per index (then dropped all at once), and about what one line of
-# one costs (its dict, number and list slot; a cut line's text besides).
-MAX_CONTEXTS = 16384
+# Contexts, and frames' answers, kept per index (then dropped all at once); about what one
+# line of a context costs (its dict, number and list slot; a cut line's text besides), and
+# one answer (its dict; the context is counted apart).
+MAX_KEPT = 16384
 CONTEXT_LINE_BYTES = 240
+ANSWER_BYTES = 800
 _MISSING = object()
 
 
@@ -59,6 +63,15 @@ def _context_cost(context: dict | None) -> int:
                for x in lines)
 
 
+@dataclass
+class _Kept:
+    """Values derived from an index, at most ``limit``; ``size`` is their estimated bytes."""
+
+    limit: int
+    items: dict = field(default_factory=dict)
+    size: int = 0
+
+
 @dataclass(eq=False)
 class LoadedIndex:
     source_map: SourceMap
@@ -66,8 +79,8 @@ class LoadedIndex:
     origin: str = ""
     _lines: dict[int, list[str] | None] = field(default_factory=dict)
     _scopes: dict[int, ScopeTable | None] = field(default_factory=dict)
-    _contexts: dict[tuple[int, int, int], dict | None] = field(default_factory=dict)
-    _contexts_size: int = 0
+    _contexts: _Kept = field(default_factory=lambda: _Kept(MAX_KEPT))
+    _answers: _Kept = field(default_factory=lambda: _Kept(MAX_KEPT))
     # The cache that holds (or refused) this entry under ``_key``, told when it grows.
     _cache: IndexCache | None = None
     _key: str = ""
@@ -97,19 +110,30 @@ class LoadedIndex:
         (None if it is not), sliced once per (source, line, count): the same dict is
         shared by every answer, so it is never changed."""
         key = (source_index, line, count)
-        found = self._contexts.get(key, _MISSING)
+        found = self._contexts.items.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
         made = source_context(self._lines.get(source_index), line, count)
-        if len(self._contexts) >= MAX_CONTEXTS:
-            self._grow(-self._contexts_size)
-            self._contexts.clear()
-            self._contexts_size = 0
-        cost = _context_cost(made)
-        self._contexts[key] = made
-        self._contexts_size += cost
-        self._grow(cost)
+        self._keep(self._contexts, key, made, _context_cost(made))
         return made
+
+    def answer(self, key: Hashable) -> dict | None:
+        """A copy of the answer kept under ``key`` (a frame and the request's options)."""
+        found = self._answers.items.get(key)
+        return dict(found) if found is not None else None
+
+    def keep_answer(self, key: Hashable, answer: dict) -> None:
+        """Keep (a copy of) a frame's answer, derived from this index alone, for ``answer``."""
+        self._keep(self._answers, key, dict(answer), ANSWER_BYTES)
+
+    def _keep(self, kept: _Kept, key: Hashable, value: object, cost: int) -> None:
+        if len(kept.items) >= kept.limit:
+            self._grow(-kept.size)
+            kept.items.clear()
+            kept.size = 0
+        kept.items[key] = value
+        kept.size += cost
+        self._grow(cost)
 
     def _grow(self, delta: int) -> None:
         self.size += delta

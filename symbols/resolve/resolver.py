@@ -146,6 +146,13 @@ class Resolver:
                 per_set.setdefault(symbol_set.id, []).append((n, frame))
         for set_id, group in per_set.items():
             loaded: LoadedIndex = loads[set_id].result()
+            if traces is None:  # frames seen before with this index: their kept answers
+                todo = []
+                for n, frame in group:
+                    out[n] = loaded.answer((frame, context_lines))
+                    if out[n] is None:
+                        todo.append((n, frame))
+                group = todo
             tokens = _lookups(loaded.source_map, [(f.lineno - 1, f.colno - 1) for _, f in group])
             shaped = []
             for (n, frame), token in zip(group, tokens):
@@ -160,6 +167,9 @@ class Resolver:
                 await loaded.source_lines(source_index)
             for result, source_index, _ in shaped:
                 result["context"] = loaded.context(source_index, result["line"] - 1, context_lines)
+            if traces is None:
+                for n, frame in group:
+                    loaded.keep_answer((frame, context_lines), out[n])
         if traces is not None:
             for result, steps in zip(out, traces):
                 result["explain"] = steps

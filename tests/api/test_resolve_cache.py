@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from symbols.api import CONTEXT
 from symbols.db.tables import symbol_sets
+from symbols.resolve import Frame
 from symbols.symbol_sets.container import pack
 from tests.support.api import process_jobs, resolve
 from tests.support.bundles import APP_JS, APP_MAP
@@ -90,3 +91,23 @@ async def test_large_batches_resolve_as_small_ones(api):
         parts += part["frames"]
     assert whole["frames"] == parts
     assert sum(f["resolved"] for f in parts) >= 400 and parts[-2]["resolve_failure"] == "TokenNotFound"
+
+
+async def test_kept_answers_are_the_callers_own(api):
+    """Answers are kept per index for the next requests; a caller that changes its answer
+    (the pipeline takes the context out) changes nothing for the next one."""
+    await api.upload("app", pack(APP_MAP, APP_JS))
+    await process_jobs(api)
+    resolver = api.client.app[CONTEXT].resolver
+    frame = Frame(FRAME["filename"], "i", 1, 77, None, "app", "web:javascript")
+    [first] = await resolver.resolve(api.project_id, [frame])
+    assert first["resolved"] and first["context"] is not None
+    context = first.pop("context")
+    first["resolved_name"] = "changed"
+    [second] = await resolver.resolve(api.project_id, [frame])
+    assert second["context"] == context and second["resolved_name"] != "changed"
+    [shorter] = await resolver.resolve(api.project_id, [frame], context_lines=0)
+    assert shorter["context"]["before"] == [] and context["before"] != []
+    [explained] = await resolver.resolve(api.project_id, [frame], explain=True)
+    assert [s["step"] for s in explained["explain"]][:2] == ["chunk_id_lookup", "symbol_set"]
+    assert "explain" not in (await resolver.resolve(api.project_id, [frame]))[0]

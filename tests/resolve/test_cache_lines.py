@@ -8,6 +8,7 @@ import sys
 import orjson
 
 from symbols.resolve.cache import (
+    ANSWER_BYTES,
     CONTEXT_LINE_BYTES,
     INLINE_SPLIT_CHARS,
     LINE_OVERHEAD_BYTES,
@@ -65,6 +66,7 @@ async def test_growing_lines_evict_older_entries():
 
 
 async def test_contexts_are_sliced_once_and_counted_in_the_budget(monkeypatch):
+    monkeypatch.setattr("symbols.resolve.cache.MAX_KEPT", 4)
     cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
     cache.put("k", entry)
     await entry.source_lines(0)
@@ -77,7 +79,22 @@ async def test_contexts_are_sliced_once_and_counted_in_the_budget(monkeypatch):
     grown = cache.bytes - before
     assert grown == 4 * CONTEXT_LINE_BYTES and entry.size == cache.bytes
     assert entry.context(0, 7, 5) is None and entry.context(2, 0, 5) is None  # past the end; no content
-    monkeypatch.setattr("symbols.resolve.cache.MAX_CONTEXTS", 4)
     entry.context(0, 0, 1)  # the fifth: the kept ones are dropped, their bytes with them
     assert cache.bytes - before == 2 * CONTEXT_LINE_BYTES and entry.size == cache.bytes
     assert entry.context(0, 1, 5) is not context and entry.context(0, 1, 5) == context
+
+
+def test_answers_are_kept_as_copies_and_counted_in_the_budget():
+    cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
+    cache.put("k", entry)
+    before = cache.bytes
+    answer = {"line": 2, "context": {"before": []}}
+    assert entry.answer(("frame", 5)) is None
+    entry.keep_answer(("frame", 5), answer)
+    answer["line"] = 99  # the caller's dict is its own
+    kept = entry.answer(("frame", 5))
+    assert kept == {"line": 2, "context": {"before": []}}
+    kept.pop("context")  # as the pipeline does with its answers
+    assert entry.answer(("frame", 5)) == {"line": 2, "context": {"before": []}}
+    assert entry.answer(("frame", 0)) is None
+    assert cache.bytes - before == ANSWER_BYTES and entry.size == cache.bytes
