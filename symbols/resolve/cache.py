@@ -4,9 +4,8 @@ An entry's size is its stored index's length plus the original sources it has sp
 lines for context lines: split lazily, one source at a time, in a thread when the source
 is long, counted in the budget (an estimate: the text plus ~57 bytes a line), and not
 split at all when that estimate alone is over the budget (its frames then have no context);
-and what resolution derived from the index, kept for the next requests and counted in the
-budget too: the contexts sliced from those lines, one per (source, line, count), and the
-answers of frames (``MAX_KEPT`` of each per index, then dropped all at once).
+and the answers of frames resolved with it (with their context lines), kept for the next
+requests and counted in the budget too (``MAX_ANSWERS`` per index, then dropped all at once).
 """
 
 from __future__ import annotations
@@ -33,34 +32,15 @@ LINE_OVERHEAD_BYTES = 57
 SCOPE_BYTES = 32
 # Context lines longer than this are cut (minified sources would bloat responses).
 MAX_CONTEXT_LINE_CHARS = 1000
-# Contexts, and frames' answers, kept per index (then dropped all at once); about what one
-# line of a context costs (its dict, number and list slot; a cut line's text besides), and
-# one answer (its dict; the context is counted apart).
-MAX_KEPT = 16384
-CONTEXT_LINE_BYTES = 240
+# Frames' answers kept per index (then dropped all at once), and about what one costs with
+# its context (its dicts and lists; the lines' text is the split source's, or cut copies).
+MAX_ANSWERS = 16384
 ANSWER_BYTES = 800
-_MISSING = object()
+ANSWER_LINE_BYTES = 240
 
 
 def _clip(line: str) -> str:
     return line if len(line) <= MAX_CONTEXT_LINE_CHARS else line[:MAX_CONTEXT_LINE_CHARS] + "…"
-
-
-def source_context(lines: list[str] | None, line: int, count: int) -> dict | None:
-    """``count`` lines around 0-based ``line``; numbers are 1-based."""
-    if lines is None or not 0 <= line < len(lines):
-        return None
-    before = [{"number": n + 1, "line": _clip(lines[n])} for n in range(max(0, line - count), line)]
-    after = [{"number": n + 1, "line": _clip(lines[n])} for n in range(line + 1, min(len(lines), line + 1 + count))]
-    return {"before": before, "line": {"number": line + 1, "line": _clip(lines[line])}, "after": after}
-
-
-def _context_cost(context: dict | None) -> int:
-    if context is None:
-        return 0
-    lines = [*context["before"], context["line"], *context["after"]]
-    return sum(CONTEXT_LINE_BYTES + (len(x["line"]) if len(x["line"]) > MAX_CONTEXT_LINE_CHARS else 0)
-               for x in lines)
 
 
 @dataclass
@@ -79,8 +59,7 @@ class LoadedIndex:
     origin: str = ""
     _lines: dict[int, list[str] | None] = field(default_factory=dict)
     _scopes: dict[int, ScopeTable | None] = field(default_factory=dict)
-    _contexts: _Kept = field(default_factory=lambda: _Kept(MAX_KEPT))
-    _answers: _Kept = field(default_factory=lambda: _Kept(MAX_KEPT))
+    _answers: _Kept = field(default_factory=lambda: _Kept(MAX_ANSWERS))
     # The cache that holds (or refused) this entry under ``_key``, told when it grows.
     _cache: IndexCache | None = None
     _key: str = ""
@@ -107,15 +86,14 @@ class LoadedIndex:
 
     def context(self, source_index: int, line: int, count: int) -> dict | None:
         """``count`` lines around 0-based ``line`` of a source split by ``source_lines``
-        (None if it is not), sliced once per (source, line, count): the same dict is
-        shared by every answer, so it is never changed."""
-        key = (source_index, line, count)
-        found = self._contexts.items.get(key, _MISSING)
-        if found is not _MISSING:
-            return found  # type: ignore[return-value]
-        made = source_context(self._lines.get(source_index), line, count)
-        self._keep(self._contexts, key, made, _context_cost(made))
-        return made
+        (None if it is not); numbers are 1-based."""
+        lines = self._lines.get(source_index)
+        if lines is None or not 0 <= line < len(lines):
+            return None
+        before = [{"number": n + 1, "line": _clip(lines[n])} for n in range(max(0, line - count), line)]
+        after = [{"number": n + 1, "line": _clip(lines[n])}
+                 for n in range(line + 1, min(len(lines), line + 1 + count))]
+        return {"before": before, "line": {"number": line + 1, "line": _clip(lines[line])}, "after": after}
 
     def answer(self, key: Hashable) -> dict | None:
         """A copy of the answer kept under ``key`` (a frame and the request's options)."""
@@ -123,15 +101,20 @@ class LoadedIndex:
         return dict(found) if found is not None else None
 
     def keep_answer(self, key: Hashable, answer: dict) -> None:
-        """Keep (a copy of) a frame's answer, derived from this index alone, for ``answer``."""
-        self._keep(self._answers, key, dict(answer), ANSWER_BYTES)
-
-    def _keep(self, kept: _Kept, key: Hashable, value: object, cost: int) -> None:
+        """Keep (a copy of) a frame's answer, derived from this index alone, for ``answer``:
+        its context is shared by the copies, so it is never changed."""
+        kept = self._answers
         if len(kept.items) >= kept.limit:
             self._grow(-kept.size)
             kept.items.clear()
             kept.size = 0
-        kept.items[key] = value
+        context = answer.get("context")
+        cost = ANSWER_BYTES
+        if context is not None:
+            lines = [*context["before"], context["line"], *context["after"]]
+            cost += ANSWER_LINE_BYTES * len(lines) + sum(
+                len(x["line"]) for x in lines if len(x["line"]) > MAX_CONTEXT_LINE_CHARS)  # cut copies
+        kept.items[key] = dict(answer)
         kept.size += cost
         self._grow(cost)
 

@@ -9,9 +9,10 @@ import orjson
 
 from symbols.resolve.cache import (
     ANSWER_BYTES,
-    CONTEXT_LINE_BYTES,
+    ANSWER_LINE_BYTES,
     INLINE_SPLIT_CHARS,
     LINE_OVERHEAD_BYTES,
+    MAX_CONTEXT_LINE_CHARS,
     IndexCache,
     LoadedIndex,
 )
@@ -65,36 +66,38 @@ async def test_growing_lines_evict_older_entries():
     assert cache.bytes == entry.size <= cache.max_bytes
 
 
-async def test_contexts_are_sliced_once_and_counted_in_the_budget(monkeypatch):
-    monkeypatch.setattr("symbols.resolve.cache.MAX_KEPT", 4)
+async def test_contexts_come_from_the_split_lines():
+    entry = _loaded()
+    IndexCache(64 * 1024 * 1024).put("k", entry)
+    assert entry.context(0, 1, 5) is None  # not split yet
+    await entry.source_lines(0)
+    assert entry.context(0, 1, 5) == {"before": [{"number": 1, "line": "const a = 1;"}],
+                                      "line": {"number": 2, "line": "const b = 2;"},
+                                      "after": [{"number": 3, "line": ""}]}
+    assert entry.context(0, 1, 0) == {"before": [], "line": {"number": 2, "line": "const b = 2;"}, "after": []}
+    assert entry.context(0, 7, 5) is None and entry.context(2, 0, 5) is None  # past the end; no content
+
+
+async def test_answers_are_kept_as_copies_and_counted_in_the_budget(monkeypatch):
+    monkeypatch.setattr("symbols.resolve.cache.MAX_ANSWERS", 2)
     cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
     cache.put("k", entry)
     await entry.source_lines(0)
     before = cache.bytes
-    context = entry.context(0, 1, 5)
-    assert context == {"before": [{"number": 1, "line": "const a = 1;"}],
-                       "line": {"number": 2, "line": "const b = 2;"}, "after": [{"number": 3, "line": ""}]}
-    assert entry.context(0, 1, 5) is context  # shared, not sliced again
-    assert entry.context(0, 1, 0) == {"before": [], "line": {"number": 2, "line": "const b = 2;"}, "after": []}
-    grown = cache.bytes - before
-    assert grown == 4 * CONTEXT_LINE_BYTES and entry.size == cache.bytes
-    assert entry.context(0, 7, 5) is None and entry.context(2, 0, 5) is None  # past the end; no content
-    entry.context(0, 0, 1)  # the fifth: the kept ones are dropped, their bytes with them
-    assert cache.bytes - before == 2 * CONTEXT_LINE_BYTES and entry.size == cache.bytes
-    assert entry.context(0, 1, 5) is not context and entry.context(0, 1, 5) == context
-
-
-def test_answers_are_kept_as_copies_and_counted_in_the_budget():
-    cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
-    cache.put("k", entry)
-    before = cache.bytes
-    answer = {"line": 2, "context": {"before": []}}
+    answer = {"line": 2, "context": entry.context(0, 1, 5)}
     assert entry.answer(("frame", 5)) is None
     entry.keep_answer(("frame", 5), answer)
     answer["line"] = 99  # the caller's dict is its own
     kept = entry.answer(("frame", 5))
-    assert kept == {"line": 2, "context": {"before": []}}
+    assert kept == {"line": 2, "context": entry.context(0, 1, 5)}
     kept.pop("context")  # as the pipeline does with its answers
-    assert entry.answer(("frame", 5)) == {"line": 2, "context": {"before": []}}
+    assert entry.answer(("frame", 5)) == {"line": 2, "context": entry.context(0, 1, 5)}
     assert entry.answer(("frame", 0)) is None
+    one = ANSWER_BYTES + 3 * ANSWER_LINE_BYTES
+    assert cache.bytes - before == one and entry.size == cache.bytes
+    wide = "x" * (MAX_CONTEXT_LINE_CHARS + 1)
+    entry.keep_answer(("wide", 0), {"context": {"before": [], "line": {"number": 1, "line": wide}, "after": []}})
+    assert cache.bytes - before == one + ANSWER_BYTES + ANSWER_LINE_BYTES + len(wide)
+    entry.keep_answer(("none", 0), {"line": 1, "context": None})  # the third: the kept ones are dropped
     assert cache.bytes - before == ANSWER_BYTES and entry.size == cache.bytes
+    assert entry.answer(("frame", 5)) is None and entry.answer(("none", 0)) == {"line": 1, "context": None}
