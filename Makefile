@@ -18,6 +18,7 @@ test:
 bench:
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.http_resolve
 	$(BIN)/python -m bench.capture
 	$(BIN)/python -m bench.rules
 	$(BIN)/python -m bench.events
