@@ -17,6 +17,9 @@ async def find_sets(
     urls = {script_url(f.filename) for f in frames if f.filename and not needs_no_map(f.filename)}
     async with db.connect() as conn:
         by_ref = await get_symbol_sets_by_refs(conn, project_id, ids | urls)
+        # A placeholder has no file: the frame looks on (by URL) as if it were not there.
+        placeholders = {ref: s for ref, s in by_ref.items() if s.placeholder}
+        by_ref = {ref: s for ref, s in by_ref.items() if not s.placeholder}
         by_url = await get_symbol_sets_by_urls(conn, project_id, urls - by_ref.keys(), release_id=release_id)
     found: list[SymbolSet | None] = []
     for frame, steps in zip(frames, traces):
@@ -32,12 +35,7 @@ async def find_sets(
                 steps.append(step(f"{kind}_lookup", False, f"the frame has no {kind}"))
                 continue
             symbol_set = by_ref.get(value)
-            steps.append(step(
-                f"{kind}_lookup",
-                symbol_set is not None,
-                f"symbol set {symbol_set.id} has ref {value!r}" if symbol_set
-                else f"no symbol set of this project has ref {value!r}",
-            ))
+            steps.append(step(f"{kind}_lookup", symbol_set is not None, _ref_detail(value, symbol_set, placeholders)))
         if symbol_set is None:
             if frame.filename:
                 url = script_url(frame.filename)
@@ -48,6 +46,15 @@ async def find_sets(
         found.append(symbol_set)
     return found
 
+
+
+def _ref_detail(ref: str, symbol_set: SymbolSet | None, placeholders: dict[str, SymbolSet]) -> str:
+    if symbol_set is not None:
+        return f"symbol set {symbol_set.id} has ref {ref!r}"
+    if ref in placeholders:
+        return (f"symbol set {placeholders[ref].id} is a placeholder for ref {ref!r} (frames asked for it, "
+                "nothing was uploaded): upload its map with `symbols sourcemap upload`")
+    return f"no symbol set of this project has ref {ref!r}"
 
 
 def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:
