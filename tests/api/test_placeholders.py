@@ -150,6 +150,13 @@ async def test_another_project_never_sees_a_placeholder_and_has_its_own(service)
     assert [s["id"] for s in (await _listing(service, status="invalid"))["results"]] == [placeholder["id"]]
     assert {f["resolved"] for f in await _frames(service, mine)} == {False}
 
+    # A deleted placeholder comes back with the next event that names its chunk id.
+    assert (await service.call("DELETE", f"symbol_sets/{placeholder['id']}/"))[0] == 204
+    assert (await _listing(service))["results"] == []
+    await _capture(service, tokens[service.project_id], "chunk-shared")
+    [again] = (await _listing(service, status="invalid"))["results"]
+    assert again["ref"] == "chunk-shared" and again["id"] != placeholder["id"]
+
 
 async def test_a_flood_of_chunk_ids_stops_at_1000_placeholders(service):
     assert MAX_PLACEHOLDERS_PER_PROJECT == 1000
