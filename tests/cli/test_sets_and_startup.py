@@ -38,17 +38,21 @@ def test_version_loads_nothing_but_the_package() -> None:
     assert sorted(m for m in loaded if m.split(".")[0] in (*HEAVY, "click") or m.startswith("symbols.")) == []
 
 
-def test_help_starts_without_the_service_libraries() -> None:
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_the_command_line_starts_without_the_service_libraries(args) -> None:
     code = (
         "import sys; from symbols.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     lines = done.stdout.splitlines()
     assert lines[-1] == "[]"
-    listed = [line.split()[0] for line in lines[lines.index("Commands:") + 1:-1]]
-    assert listed == list(_COMMANDS)
+    if args == ["--version"]:
+        assert lines[0] == "symbols, version 0.1.0"
+    else:
+        listed = [line.split()[0] for line in lines[lines.index("Commands:") + 1:-1]]
+        assert listed == list(_COMMANDS)
 
 
 def test_every_listed_command_loads_under_its_name() -> None:
