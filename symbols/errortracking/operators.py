@@ -67,7 +67,8 @@ def to_string(x: Any) -> str:
     return json.dumps(x, ensure_ascii=False)
 
 
-def _number(x: Any) -> float | None:
+def to_number(x: Any) -> float | None:
+    """The number HogVM reads in ``x``: ints, floats and numeric strings (not bools, not NaN)."""
     if isinstance(x, bool):
         return None
     if isinstance(x, (int, float)):
@@ -100,7 +101,7 @@ def equals(a: Any, b: Any) -> bool:
         return a == b
     if isinstance(a, str) or isinstance(b, str):
         text, other = (a, b) if isinstance(a, str) else (b, a)
-        n = _number(text)
+        n = to_number(text)
         return n is not None and isinstance(other, (int, float)) and n == other
     return a == b
 
@@ -108,12 +109,12 @@ def equals(a: Any, b: Any) -> bool:
 def _ordering(op: str, bound: Any) -> Test:
     """x <op> bound; numeric when the bound is numeric, else string against string."""
     compare = {"gt": float.__gt__, "gte": float.__ge__, "lt": float.__lt__, "lte": float.__le__}
-    n = _number(bound)
+    n = to_number(bound)
     if n is not None:
         cmp = compare[op]
 
         def numeric(x: Any) -> bool:
-            v = _number(x)
+            v = to_number(x)
             return v is not None and cmp(v, n)
         return numeric
     text = to_string(bound)
@@ -281,14 +282,14 @@ def _semver_test(op: str, value: Any) -> Test:
 def _range(op: str, value: Any) -> Test:
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError(f"{op} needs a two-element array [min, max].")
-    low, high = (_number(v) for v in value)
+    low, high = (to_number(v) for v in value)
     if low is None or high is None:
         raise ValueError(f"{op} needs numeric values.")
     if low > high:
         raise ValueError(f"{op} needs min to be less than or equal to max.")
     if op == "between":
-        return lambda x: (v := _number(x)) is not None and low <= v <= high
-    return lambda x: (v := _number(x)) is not None and (v < low or v > high)
+        return lambda x: (v := to_number(x)) is not None and low <= v <= high
+    return lambda x: (v := to_number(x)) is not None and (v < low or v > high)
 
 
 def _scalar(value: Any) -> Any:

@@ -21,13 +21,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .filters import ARRAY_PROPERTIES, FilterGroup, FilterLeaf
-from .operators import _number
+from .operators import to_number
 
 _EXACT = ("exact", "in", "is_cleaned_path_exact")
 
 
 def _plain(value: Any) -> bool:
-    return isinstance(value, str) and _number(value) is None and value.lower() not in ("true", "false")
+    return isinstance(value, str) and to_number(value) is None and value.lower() not in ("true", "false")
 
 
 def condition(group: FilterGroup | None) -> tuple[str, frozenset[str]] | None:
