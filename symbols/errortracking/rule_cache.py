@@ -35,7 +35,7 @@ from .filters import (
     compile_filters,
     parse_filters,
 )
-from .rule_index import RuleIndex, condition
+from .rule_index import RuleIndex, gates
 from .ruleset import GroupMatch
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class _Kind:
 
     def __init__(self, rules: list[_Compiled]) -> None:
         self.rules = rules
-        self.index = RuleIndex([condition(c.group) for c in rules])
+        self.index = RuleIndex(gates([c.group for c in rules]))
 
 
 def sampled(event_uuid: str, rate: float) -> bool:
