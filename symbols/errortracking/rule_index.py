@@ -29,7 +29,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .filters import ARRAY_PROPERTIES, FilterGroup, FilterLeaf, Predicate, compile_filters
+from .filters import (
+    ARRAY_PROPERTIES,
+    FilterGroup,
+    FilterLeaf,
+    Predicate,
+    RuleEvaluationError,
+    compile_filters,
+)
 from .operators import to_number, to_string
 
 _EXACT = ("exact", "in", "is_cleaned_path_exact")
@@ -202,7 +209,7 @@ class RuleIndex:
             for passes, positions in self._shared:
                 try:
                     ok = passes(globals_)
-                except Exception:  # the rules meet it themselves, and are disabled
+                except RuleEvaluationError:  # the rules meet it too, and are disabled
                     ok = True
                 if ok:
                     found.update(positions)

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from symbols.errortracking.filters import compile_filters, parse_filters
 from symbols.errortracking.operators import compile_pattern, searcher
-from symbols.errortracking.rule_index import Exact, Literal, RuleIndex, Shared, gates, required_literal
+from symbols.errortracking.rule_index import (
+    Exact,
+    Literal,
+    RuleIndex,
+    Shared,
+    gates,
+    required_literal,
+)
 
 KEYS = ["$exception_types", "$exception_values", "a", "b"]
 WORDS = ["TypeError", "Error", "x", "1", "2.5", "true", "False", "", "TypeError ", "1.2.3", "0.9",
