@@ -363,5 +363,7 @@ external_references = Table(
     Column("integration_id", Integer, ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False),
     Column("external_context", Json, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Reserved before the provider's issue is made, completed after; never listed while pending.
+    Column("pending", Boolean, nullable=False, server_default=false()),
     Index("ix_external_references_issue", "issue_id"),
 )
