@@ -68,9 +68,15 @@ async def list_integrations(conn: AsyncConnection, team_id: int, *, limit: int |
     return [_integration(r) for r in rows], int(count)
 
 
-async def reserve_reference(conn: AsyncConnection, team_id: int, issue_id: str, integration_id: int) -> str:
+async def reserve_reference(
+    conn: AsyncConnection, team_id: int, issue_id: str, integration_id: int, *, abandoned_before: datetime
+) -> str:
     """A pending reference (never listed) holding the place of the provider issue about to be
-    made: the constraints (the issue, the integration) are checked before the provider call."""
+    made: the constraints (the issue, the integration) are checked before the provider call.
+    The project's reservations made before ``abandoned_before`` are dropped first."""
+    await conn.execute(delete(external_references).where(
+        external_references.c.team_id == team_id, external_references.c.pending.is_(True),
+        external_references.c.created_at < abandoned_before))
     reference_id = new_uuid()
     await conn.execute(insert(external_references).values(
         id=reference_id, team_id=team_id, issue_id=issue_id, integration_id=integration_id,

@@ -7,12 +7,15 @@ never listed: the database checks the issue and the integration now, not after t
 provider made its issue), then the provider issue is created, then the row is completed.
 A provider failure deletes the reservation, so nothing is left behind and the request can
 be retried; only a database fault between the provider's answer and the completion can
-leave a provider issue with no reference (it is logged with its provider context)."""
+leave a provider issue with no reference (it is logged with its provider context). A
+reservation left by a process that stopped mid-request is dropped an hour later, by the
+project's next create."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ..db import Database
@@ -26,7 +29,7 @@ from ..db.integrations import (
     reserve_reference,
 )
 from ..db.issue_admin import existing_issue_ids
-from ..db.types import parse_uuid
+from ..db.types import parse_uuid, utcnow
 from ..errors import InvalidInput, Missing, StateConflict
 from .integrations import SecretBox
 from .providers import PROVIDERS, ProviderHttp, external_url
@@ -34,6 +37,10 @@ from .providers import PROVIDERS, ProviderHttp, external_url
 log = logging.getLogger(__name__)
 
 _INT32 = 2**31 - 1
+# A reservation pending this long was left by a process that stopped mid-request (a
+# provider call is over within providers.base.TIMEOUT_SECONDS, 15 s): the project's next
+# create drops it.
+ABANDONED_AFTER = timedelta(hours=1)
 
 
 def reference_url(ref: ExternalReference) -> str | None:
@@ -82,7 +89,8 @@ class ExternalIssues:
         config = provider.check_issue_config(body["config"])
         secrets = self.box.open(integration.sensitive_config)
         async with self.db.begin() as conn:
-            reference_id = await reserve_reference(conn, team_id, issue_id, integration.id)
+            reference_id = await reserve_reference(conn, team_id, issue_id, integration.id,
+                                                   abandoned_before=utcnow() - ABANDONED_AFTER)
         context = None
         try:
             context = await provider.create_issue(self.http, integration.config, secrets, config)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
+from symbols.db.integrations import reserve_reference
 from symbols.db.tables import external_references, integrations, issues
+from symbols.db.types import utcnow
 from symbols.errortracking.integrations import SecretBox, create_integration
 from symbols.signing import load_signing_key
 from tests.support.issues import seed_issue
@@ -282,3 +285,19 @@ async def test_an_issue_deleted_while_the_provider_works_is_a_409(setup, fake):
     assert await _count(api) == 0
     status, listed = await api.call("GET", "external_references/")
     assert status == 200 and listed["count"] == 0
+
+
+async def test_an_abandoned_reservation_is_dropped_by_the_next_create(setup, fake):
+    api, ids, issue = setup
+    now = utcnow()
+    async with api.db.begin() as conn:  # two requests whose process stopped mid-way
+        old, recent = [await reserve_reference(conn, api.project_id, issue, ids["github"], abandoned_before=now)
+                       for _ in range(2)]
+        await conn.execute(update(external_references).where(external_references.c.id == old)
+                           .values(created_at=now - timedelta(hours=2)))
+    status, made = await api.call("POST", "external_references/", json={
+        "integration_id": ids["github"], "issue": issue, "config": ISSUE_CONFIGS["github"]})
+    assert status == 201 and await _listed(api, issue) == [made]
+    async with api.db.connect() as conn:
+        left = (await conn.execute(select(external_references.c.id, external_references.c.pending))).all()
+    assert sorted(left) == sorted([(recent, True), (made["id"], False)])  # the old one is gone
