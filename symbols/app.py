@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from . import sealing
 from .api import CONTEXT, AppContext, setup_routes
 from .api.middleware import errors, observe
 from .api.spool import UPLOAD_PREFIX
@@ -38,6 +39,7 @@ from .errortracking.stream import EventStream, open_stream
 from .files import remove_orphans
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver
+from .resolve.fetch_settings import FetchSettings
 from .resolve.fetching import ScriptFetcher
 from .signing import Signer, load_signing_key
 from .storage import BlobStore, open_blob_store
@@ -79,10 +81,11 @@ async def _remove_orphans(store: BlobStore, tmp_dir: Path | None) -> None:
         log.info("removed %d temporary files left by killed processes", removed)
 
 
-def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics) -> Resolver:
+def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics,
+              fetch_settings: FetchSettings) -> Resolver:
     cache = IndexCache(settings.cache_bytes)
     metrics.track_cache(cache)
-    fetcher = ScriptFetcher(db, store, test_networks=settings.fetch_test_networks)
+    fetcher = ScriptFetcher(db, store, fetch_settings, test_networks=settings.fetch_test_networks)
     return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics, fetcher=fetcher)
 
 
@@ -115,11 +118,12 @@ def create_app(
     store = blob_store if blob_store is not None else open_blob_store(settings)
     metrics = _metrics_for(db)
     builder = _builder(settings, metrics)  # starts on first use
-    resolver = _resolver(settings, db, store, builder, metrics)
+    secret = load_signing_key(settings)
+    fetch_settings = FetchSettings(db, sealing.SecretBox(secret, sealing.FETCH_HEADERS))
+    resolver = _resolver(settings, db, store, builder, metrics, fetch_settings)
     if stream is None:
         stream = _open_stream(settings, db)
     provider_http = ProviderHttp(settings.integration_hosts)
-    secret = load_signing_key(settings)
     ctx = AppContext(
         settings=settings,
         db=db,
@@ -130,6 +134,7 @@ def create_app(
         tmp_dir=tmp_dir,
         ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
         external_issues=ExternalIssues(db, SecretBox(secret), provider_http),
+        fetch_settings=fetch_settings,
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
     app[CONTEXT] = ctx
@@ -139,7 +144,7 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
-            await migrate(db)
+            await migrate(db, secret)
         await _remove_orphans(store, tmp_dir)
         yield
         builder.close()
@@ -176,11 +181,13 @@ async def run_worker(
     metrics = _metrics_for(db)
     store = open_blob_store(settings)
     builder = _builder(settings, metrics)
-    resolver = _resolver(settings, db, store, builder, metrics)
+    secret = load_signing_key(settings)
+    fetch_settings = FetchSettings(db, sealing.SecretBox(secret, sealing.FETCH_HEADERS))
+    resolver = _resolver(settings, db, store, builder, metrics, fetch_settings)
     stream = _open_stream(settings, db)
     ops = None
     try:
-        await migrate(db)
+        await migrate(db, secret)
         await _remove_orphans(store, None)
         worker = worker_from_settings(
             settings, Deps(db, store, builder, resolver), concurrency=concurrency, burst=burst, metrics=metrics

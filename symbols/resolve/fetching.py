@@ -1,4 +1,4 @@
-"""Fetching the maps nobody uploaded, for projects that allow it (``db.fetch_settings``).
+"""Fetching the maps nobody uploaded, for projects that allow it (``fetch_settings``).
 
 ``ScriptFetcher.fetch(project_id, urls)`` fetches each script URL of an allowed domain
 with its map (``fetch.py``, behind the SSRF guard) and records the result as the URL's
@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from ..db import Database
-from ..db.fetch_settings import get_fetch_setting
 from ..storage import BlobStore
 from ..symbol_sets.fetched import record_fetched
 from .fetch import FetchFailed, FetchPolicy, fetch_script_and_map
+from .fetch_settings import FetchSettings
 from .singleflight import SingleFlight
 from .ssrf import Lookup
 
@@ -28,10 +28,11 @@ MAX_URL = 400  # a symbol set's ref
 
 
 class ScriptFetcher:
-    def __init__(self, db: Database, store: BlobStore, *, test_networks: Sequence[str] = (),
+    def __init__(self, db: Database, store: BlobStore, settings: FetchSettings, *, test_networks: Sequence[str] = (),
                  lookup: Lookup | None = None, max_per_call: int = MAX_PER_CALL) -> None:
         self.db = db
         self.store = store
+        self.settings = settings
         self.test_networks = tuple(test_networks)
         self.lookup = lookup
         self.max_per_call = max_per_call
@@ -39,8 +40,7 @@ class ScriptFetcher:
 
     async def fetch(self, project_id: int, urls: Sequence[str]) -> list[str]:
         """The URLs (of ``urls``) whose fetch was recorded now, failed or not."""
-        async with self.db.connect() as conn:
-            setting = await get_fetch_setting(conn, project_id)
+        setting = await self.settings.for_fetch(project_id)
         if setting is None:
             return []
         policy = FetchPolicy(setting.allowed_domains, setting.auth_header,
