@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import func, select
 
-from symbols.db import access
+from symbols.db import access, symbol_sets
 from symbols.db import events as store
-from symbols.db.tables import frames_awaiting_symbols
+from symbols.db.tables import frames_awaiting_symbols, jobs
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -68,3 +69,25 @@ async def test_awaiting_symbols_is_bounded_per_ref(database, monkeypatch):
     async with database.connect() as conn:
         count = (await conn.execute(select(func.count()).select_from(frames_awaiting_symbols))).scalar_one()
     assert count == 2
+
+
+async def test_events_stored_after_their_set_was_processed_or_failed_are_woken(database):
+    """The set's own wake-up ran before these events were stored as waiting (the pipeline's
+    queued fetch can finish first): storing them enqueues it again, for those refs only."""
+    team = await _project(database)
+    async with database.begin() as conn:
+        done = await symbol_sets.insert_symbol_set(conn, project_id=team, ref="https://a.test/done.js",
+                                                   storage_ptr="p/done")
+        await symbol_sets.mark_processed(conn, done, "p/done")
+        failed = await symbol_sets.insert_symbol_set(conn, project_id=team, ref="https://a.test/gone.js",
+                                                     storage_ptr=None)
+        await symbol_sets.set_failure_reason(conn, failed, '{"kind": "FetchFailed"}')
+        await symbol_sets.insert_symbol_set(conn, project_id=team, ref="chunk-pending", storage_ptr="p/pending")
+        await store.await_symbols(conn, team, {str(uuid.uuid4()): {
+            "https://a.test/done.js", "https://a.test/gone.js", "chunk-pending", "chunk-never-uploaded"}})
+    async with database.connect() as conn:
+        rows = (await conn.execute(select(jobs.c.kind, jobs.c.payload).order_by(jobs.c.id))).all()
+    assert [(r.kind, orjson.loads(r.payload)) for r in rows] == [
+        ("resolve_waiting_events", {"ref": "https://a.test/done.js"}),
+        ("resolve_waiting_events", {"ref": "https://a.test/gone.js"}),
+    ]
