@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -91,3 +92,52 @@ async def test_events_stored_after_their_set_was_processed_or_failed_are_woken(d
         ("resolve_waiting_events", {"ref": "https://a.test/done.js"}),
         ("resolve_waiting_events", {"ref": "https://a.test/gone.js"}),
     ]
+
+
+async def _set_being_processed(db, team: int) -> str:
+    async with db.begin() as conn:
+        return await symbol_sets.insert_symbol_set(conn, project_id=team, ref="chunk-race", storage_ptr="ptr",
+                                                   content_hash="ab" * 32, size_bytes=1)
+
+
+async def _wake_jobs(db, team: int) -> list[dict]:
+    async with db.connect() as conn:
+        rows = await conn.execute(select(jobs.c.payload).where(
+            jobs.c.project_id == team, jobs.c.kind == store.RESOLVE_WAITING_EVENTS))
+        return [orjson.loads(r.payload) for r in rows]
+
+
+async def test_waits_stored_while_their_set_is_marked_processed_are_woken(database):
+    """Storing waits and marking their set processed at the same time: whichever commits
+    last sees the other (PostgreSQL: the stored waits share-lock the set row)."""
+    team = await _project(database)
+    set_id = await _set_being_processed(database, team)
+
+    async def process() -> list[int]:
+        async with database.begin() as conn:
+            assert await symbol_sets.mark_processed(conn, set_id, "ptr")
+            return await store.enqueue_waiting_events(conn, set_id)
+
+    async with database.begin() as storing:  # the waits are stored first, committed last
+        await store.await_symbols(storing, team, {str(uuid.uuid4()): {"chunk-race"}})
+        processing = asyncio.create_task(process())
+        await asyncio.sleep(0.3)  # the processing reaches the set row and waits
+    assert len(await processing) == 1
+    assert await _wake_jobs(database, team) == [{"ref": "chunk-race"}]
+
+
+async def test_waits_stored_after_their_set_was_marked_but_before_it_committed_are_woken(database):
+    team = await _project(database)
+    set_id = await _set_being_processed(database, team)
+
+    async def store_waits() -> None:
+        async with database.begin() as conn:
+            await store.await_symbols(conn, team, {str(uuid.uuid4()): {"chunk-race"}})
+
+    async with database.begin() as processing:  # marked first, committed while the waits are stored
+        assert await symbol_sets.mark_processed(processing, set_id, "ptr")
+        assert await store.enqueue_waiting_events(processing, set_id) == []
+        storing = asyncio.create_task(store_waits())
+        await asyncio.sleep(0.3)  # the waits are inserted and their check waits for the set row
+    await storing
+    assert await _wake_jobs(database, team) == [{"ref": "chunk-race"}]
