@@ -6,7 +6,8 @@ the routes.
 ``create_app(settings)`` is the HTTP service; it opens (and on shutdown closes) what it
 is not given, so tests can inject a migrated ``db``, a ``blob_store`` and a ``stream``. With
 ``embedded_worker`` a job worker and the error-tracking pipeline's consumer (unless
-``settings.pipeline`` is off) run inside it, sharing its pool, resolver and metrics.
+``settings.pipeline`` is off) run inside it, sharing its pool, index cache and metrics (the
+pipeline's resolver enqueues fetches instead of fetching inline).
 ``run_worker(settings)`` is a standalone worker process (``symbols worker``): the job loop
 and the pipeline consumer, either of which can be turned off.
 """
@@ -17,11 +18,13 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
+from . import sealing
 from .api import CONTEXT, AppContext, setup_routes
 from .api.auth import KeyCache
 from .api.middleware import errors, observe
@@ -39,7 +42,8 @@ from .errortracking.stream import EventStream, open_stream
 from .files import remove_orphans
 from .metrics import Metrics
 from .resolve import IndexCache, IndexLoader, Resolver, SetCache
-from .resolve.fetching import ScriptFetcher
+from .resolve.fetch_settings import FetchSettings
+from .resolve.fetching import FetchQueue, ScriptFetcher
 from .signing import Signer, load_signing_key
 from .storage import BlobStore, open_blob_store
 from .symbol_sets.pool import IndexBuilder
@@ -80,12 +84,24 @@ async def _remove_orphans(store: BlobStore, tmp_dir: Path | None) -> None:
         log.info("removed %d temporary files left by killed processes", removed)
 
 
-def _resolver(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics) -> Resolver:
+@dataclass(frozen=True)
+class _Resolution:
+    resolver: Resolver  # the resolve API's and the jobs': fetches inline
+    pipeline: Resolver  # the pipeline's: enqueues fetches (one index cache for both)
+    fetcher: ScriptFetcher
+
+
+def _resolution(settings: Settings, db: Database, store: BlobStore, builder: IndexBuilder, metrics: Metrics,
+                secret: bytes) -> _Resolution:
     cache = IndexCache(settings.cache_bytes)
     metrics.track_cache(cache)
-    fetcher = ScriptFetcher(db, store, test_networks=settings.fetch_test_networks)
-    return Resolver(db, IndexLoader(db, store, builder, cache, metrics=metrics), metrics=metrics, fetcher=fetcher,
-                    sets=SetCache())
+    loader = IndexLoader(db, store, builder, cache, metrics=metrics)
+    fetch_settings = FetchSettings(db, sealing.SecretBox(secret, sealing.FETCH_HEADERS))
+    fetcher = ScriptFetcher(db, store, fetch_settings, test_networks=settings.fetch_test_networks)
+    sets = SetCache()  # one for both: a write forgets the project's sets for both at once
+    return _Resolution(Resolver(db, loader, metrics=metrics, fetcher=fetcher, sets=sets),
+                       Resolver(db, loader, metrics=metrics, fetcher=FetchQueue(db, fetch_settings), sets=sets),
+                       fetcher)
 
 
 def _open_stream(settings: Settings, db: Database) -> EventStream:
@@ -117,11 +133,12 @@ def create_app(
     store = blob_store if blob_store is not None else open_blob_store(settings)
     metrics = _metrics_for(db)
     builder = _builder(settings, metrics)  # starts on first use
-    resolver = _resolver(settings, db, store, builder, metrics)
+    secret = load_signing_key(settings)
+    resolution = _resolution(settings, db, store, builder, metrics, secret)
+    resolver = resolution.resolver
     if stream is None:
         stream = _open_stream(settings, db)
     provider_http = ProviderHttp(settings.integration_hosts)
-    secret = load_signing_key(settings)
     ctx = AppContext(
         settings=settings,
         db=db,
@@ -132,6 +149,7 @@ def create_app(
         tmp_dir=tmp_dir,
         ingest=Ingest(db, stream, token_ttl=settings.capture_token_cache_seconds, metrics=metrics),
         external_issues=ExternalIssues(db, SecretBox(secret), provider_http),
+        fetch_settings=resolution.fetcher.settings,
         keys=KeyCache(settings.api_key_cache_seconds),
     )
     app = web.Application(middlewares=[observe, errors], client_max_size=MAX_JSON_BODY)
@@ -142,7 +160,7 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         if owns_db:
-            await migrate(db)
+            await migrate(db, secret)
         await _remove_orphans(store, tmp_dir)
         yield
         builder.close()
@@ -157,8 +175,9 @@ def create_app(
     app.cleanup_ctx.append(resources)
     if embedded_worker:
         # Started after the database is migrated, stopped before it is closed.
-        consumer = _consumer(settings, db, stream, resolver, metrics) if settings.pipeline else None
-        app.cleanup_ctx.append(embedded(settings, Deps(db, store, builder, resolver), metrics, consumer))
+        consumer = _consumer(settings, db, stream, resolution.pipeline, metrics) if settings.pipeline else None
+        deps = Deps(db, store, builder, resolver, resolution.fetcher)
+        app.cleanup_ctx.append(embedded(settings, deps, metrics, consumer))
 
         async def retention(_app: web.Application) -> AsyncIterator[None]:
             async with retention_running(db, settings.event_retention_days):
@@ -179,16 +198,19 @@ async def run_worker(
     metrics = _metrics_for(db)
     store = open_blob_store(settings)
     builder = _builder(settings, metrics)
-    resolver = _resolver(settings, db, store, builder, metrics)
+    secret = load_signing_key(settings)
+    resolution = _resolution(settings, db, store, builder, metrics, secret)
     stream = _open_stream(settings, db)
     ops = None
     try:
-        await migrate(db)
+        await migrate(db, secret)
         await _remove_orphans(store, None)
         worker = worker_from_settings(
-            settings, Deps(db, store, builder, resolver), concurrency=concurrency, burst=burst, metrics=metrics
+            settings, Deps(db, store, builder, resolution.resolver, resolution.fetcher), concurrency=concurrency,
+            burst=burst, metrics=metrics,
         )
-        consumer = _consumer(settings, db, stream, resolver, metrics, burst=burst) if settings.pipeline else None
+        consumer = (_consumer(settings, db, stream, resolution.pipeline, metrics, burst=burst)
+                    if settings.pipeline else None)
         if settings.worker_metrics_port is not None:
             try:
                 ops = await start_ops_server(worker, metrics, settings.host, settings.worker_metrics_port)

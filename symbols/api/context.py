@@ -14,6 +14,7 @@ from ..errortracking.external_references import ExternalIssues
 from ..errortracking.ingest import Ingest
 from ..metrics import Metrics
 from ..resolve import Resolver
+from ..resolve.fetch_settings import FetchSettings
 from ..signing import Signer
 from ..storage import BlobStore
 from ..symbol_sets.links import Links
@@ -34,6 +35,7 @@ class AppContext:
     tmp_dir: Path
     ingest: Ingest
     external_issues: ExternalIssues
+    fetch_settings: FetchSettings
     keys: KeyCache
 
     def base_url(self, request: web.Request) -> str:

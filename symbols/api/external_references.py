@@ -1,5 +1,6 @@
 """External references (PostHog's ``error_tracking/external_references/``): create (the
-provider issue is made first; 201 ``{id, integration, external_url}``), list, retrieve;
+reference reserved, the provider issue made, the reference completed; 201 ``{id,
+integration, external_url}``; 409 when the issue is deleted meanwhile), list, retrieve;
 DELETE 405 as PostHog refuses it. Also the project's integrations list (``integrations/``,
 outside ``error_tracking/`` as in PostHog), without any credential."""
 
@@ -77,7 +78,7 @@ def integration_json(integration: Integration) -> dict:
 @operation(
     "Create the issue on the provider and link it", scope=WRITE, tags=TAGS, body=CreateBody, responses={201: Reference},
     errors={400: ("required", "invalid", "does_not_exist", "max_length", "host_not_allowed", "provider_error"),
-            429: ("provider_rate_limited",), 502: ("provider_unavailable", "integration_secret_unreadable")},
+            409: ("conflict",), 429: ("provider_rate_limited",), 502: ("provider_unavailable", "integration_secret_unreadable")},
 )
 async def create(request: web.Request, inp: Input[None, None, CreateBody]) -> web.Response:
     body = inp.body.model_dump(exclude_unset=True)

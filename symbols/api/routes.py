@@ -10,6 +10,7 @@ from . import (
     capture,
     events,
     external_references,
+    fetch_settings,
     fingerprints,
     health,
     issues,
@@ -69,6 +70,8 @@ _API_ROUTES = [
     ("POST", "/external_references/", external_references.create),
     ("GET", "/external_references/{id}/", external_references.retrieve),
     ("DELETE", "/external_references/{id}/", external_references.destroy),
+    ("GET", "/fetch_settings/", fetch_settings.retrieve),
+    ("PATCH", "/fetch_settings/", fetch_settings.update),
 ]
 # Routes directly under a project (not under error_tracking/).
 _PROJECT_ROUTES = [

@@ -10,6 +10,7 @@ from ..db.issue_fingerprints import Fingerprint
 from ..db.releases import Release
 from ..db.symbol_sets import SymbolSet
 from ..errortracking.elements import chain_to_elements
+from ..resolve.fetch_settings import FetchSettingView
 
 
 def release_json(release: Release) -> dict:
@@ -21,6 +22,15 @@ def release_json(release: Release) -> dict:
         "metadata": release.metadata,
         "version": release.version,
         "project": release.project,
+    }
+
+
+def fetch_settings_json(view: FetchSettingView) -> dict:
+    return {
+        "enabled": view.enabled,
+        "allowed_domains": list(view.allowed_domains),
+        "auth_header_name": view.auth_header_name,
+        "updated_at": view.updated_at,
     }
 
 

@@ -1,7 +1,8 @@
 """The `symbols` command line: one module per command or group, registered here.
 
-Command modules are imported only when their command runs, so `symbols --version` and
-`symbols --help` start without the service's libraries (aiohttp, SQLAlchemy, numpy, boto3).
+Command modules are imported only when their command runs, so `symbols --help` starts
+without the service's libraries (aiohttp, SQLAlchemy, numpy, boto3) or the settings
+module; `symbols --version` is answered before this package loads (``symbols.__main__``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 import click
 
 from symbols import __version__
-from symbols.config import ConfigError
 
 # name -> (module under symbols.cli, attribute, the line --help shows), in --help's order.
 _COMMANDS = {
@@ -32,9 +32,9 @@ _COMMANDS = {
 
 
 def _readable_errors() -> tuple[type[Exception], ...]:
-    # A database fault can only come from symbols.db, so it is looked up only if loaded.
-    db = sys.modules.get("symbols.db")
-    return (ConfigError, db.DatabaseUnavailable) if db else (ConfigError,)
+    # A settings or database fault can only come from a loaded symbols.config or symbols.db.
+    config, db = sys.modules.get("symbols.config"), sys.modules.get("symbols.db")
+    return (*((config.ConfigError,) if config else ()), *((db.DatabaseUnavailable,) if db else ()))
 
 
 class _Commands(click.Group):

@@ -8,6 +8,7 @@ import click
 
 from ..config import Settings
 from ..db.migrate import run_migrated
+from ..signing import load_signing_key
 
 
 @click.command()
@@ -18,5 +19,5 @@ def migrate() -> None:
     async def done(db) -> None:
         return None
 
-    asyncio.run(run_migrated(settings.database_url, done))
+    asyncio.run(run_migrated(settings.database_url, done, load_signing_key(settings)))
     click.echo("database schema is up to date")

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from ..config import Settings
-from ..db.access import create_project, list_projects, project_exists
+from ..db.access import create_project, list_projects
 from ..db.migrate import run_existing
 
 
@@ -47,34 +47,40 @@ def list_() -> None:
 @click.argument("project_id", type=int)
 @click.option("--allow-domain", "domains", multiple=True,
               help="A host the service may fetch this project's scripts and maps from (its "
-                   "subdomains too); repeat for several.")
-@click.option("--auth-header", help="A header sent with every fetch, as 'Name: value'.")
-@click.option("--off", is_flag=True, help="Stop fetching for this project.")
+                   "subdomains too); repeat for several. Replaces the domains and header set before.")
+@click.option("--auth-header", help="A header sent with every fetch, as 'Name: value' (stored encrypted).")
+@click.option("--off", is_flag=True, help="Stop fetching for this project (its domains and header are kept).")
 def fetch(project_id: int, domains: tuple[str, ...], auth_header: str | None, off: bool) -> None:
-    """Let the service fetch scripts and maps nobody uploaded (public addresses only)."""
-    from ..db.fetch_settings import FetchSetting, set_fetch_setting
+    """Let the service fetch scripts and maps nobody uploaded (public addresses only).
+    The same setting as the API's .../error_tracking/fetch_settings/."""
+    from .. import sealing
+    from ..errors import InvalidInput, Missing
+    from ..resolve.fetch_settings import FetchSettings
+    from ..signing import load_signing_key
 
     if off == bool(domains):
         raise click.UsageError("pass --allow-domain (one or more) or --off")
     header = None
     if auth_header is not None:
         name, sep, value = auth_header.partition(":")
-        if not sep or not name.strip() or any(c in auth_header for c in "\r\n"):
+        if not sep:
             raise click.BadParameter("must be 'Name: value'", param_hint="--auth-header")
-        header = (name.strip(), value.strip())
-    for domain in domains:
-        if not domain.isascii() or any(c in domain for c in "/:@ ?#*"):
-            raise click.BadParameter(f"{domain!r} is not a host name", param_hint="--allow-domain")
-    setting = None if off else FetchSetting(tuple(d.lower().strip(".") for d in domains), header)
+        header = (name, value)
+    settings = Settings.from_env()
+    secret = load_signing_key(settings)
 
     async def work(db):
-        async with db.begin() as conn:
-            if not await project_exists(conn, project_id):
-                return False
-            await set_fetch_setting(conn, project_id, setting)
-            return True
+        fetch_settings = FetchSettings(db, sealing.SecretBox(secret, sealing.FETCH_HEADERS))
+        if off:
+            return await fetch_settings.change(project_id, enabled=False)
+        return await fetch_settings.change(project_id, enabled=True, allowed_domains=domains, auth_header=header)
 
-    if not asyncio.run(run_existing(Settings.from_env().database_url, work)):
-        raise click.ClickException(f"no project {project_id}")
+    try:
+        view = asyncio.run(run_existing(settings.database_url, work, secret))
+    except Missing:
+        raise click.ClickException(f"no project {project_id}") from None
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.detail, param_hint="--auth-header" if exc.attr.startswith("auth") else
+                                 "--allow-domain") from None
     click.echo(f"project {project_id}: fetching off" if off
-               else f"project {project_id}: fetching from {', '.join(setting.allowed_domains)}")
+               else f"project {project_id}: fetching from {', '.join(view.allowed_domains)}")

@@ -125,8 +125,22 @@ async def await_symbols(conn: AsyncConnection, team_id: int, refs_by_event: dict
         for ref, event_uuid in pairs
         if ref not in full
     ]
-    if rows:
-        await conn.execute(insert_ignoring_conflicts(conn, frames_awaiting_symbols), rows)
+    if not rows:
+        return
+    await conn.execute(insert_ignoring_conflicts(conn, frames_awaiting_symbols), rows)
+    # A set processed (or failed: a fetch the pipeline queued) since these frames were
+    # resolved woke its waiting events before these were stored: wake them now. The sets are
+    # share-locked whatever their state (PostgreSQL): a processing that marks one after this
+    # read waits for this commit, and then sees these waits; one marked first is read here.
+    refs = sorted({row["ref"] for row in rows})
+    there = await conn.execute(
+        select(symbol_sets.c.ref, symbol_sets.c.processed_at, symbol_sets.c.failure_reason)
+        .where(symbol_sets.c.team_id == team_id, symbol_sets.c.ref.in_(refs))
+        .order_by(symbol_sets.c.ref)
+        .with_for_update(read=True)
+    )
+    for ref in sorted(r.ref for r in there if r.processed_at is not None or r.failure_reason is not None):
+        await enqueue_job(conn, RESOLVE_WAITING_EVENTS, {"ref": ref}, team_id)
 
 
 async def _full_refs(conn: AsyncConnection, team_id: int, refs: list[str]) -> set[str]:

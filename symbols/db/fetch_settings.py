@@ -1,11 +1,13 @@
-"""A project's fetch setting: which domains the service may fetch scripts and maps from
-for it, with an optional auth header. No row: fetching is off."""
+"""A project's fetch setting: whether the service may fetch scripts and maps nobody
+uploaded for it, from which domains, with an optional auth header (its value sealed by
+the caller: this module stores it as given). No row: never set, fetching is off."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from .tables import project_fetch_settings
 from .types import utcnow
@@ -13,31 +15,33 @@ from .upsert import insert_replacing_conflicts
 
 
 @dataclass(frozen=True)
-class FetchSetting:
+class StoredFetchSetting:
+    enabled: bool
     allowed_domains: tuple[str, ...]
-    auth_header: tuple[str, str] | None
+    auth_header_name: str | None = None
+    auth_header_sealed: str | None = None
+    updated_at: datetime | None = None
 
 
-async def get_fetch_setting(conn, project_id: int) -> FetchSetting | None:
+async def get_fetch_setting(conn, project_id: int) -> StoredFetchSetting | None:
     row = (
         await conn.execute(select(project_fetch_settings).where(project_fetch_settings.c.team_id == project_id))
     ).first()
     if row is None:
         return None
-    header = (row.auth_header_name, row.auth_header_value or "") if row.auth_header_name else None
-    return FetchSetting(tuple(row.allowed_domains.split()), header)
+    return StoredFetchSetting(row.enabled, tuple(row.allowed_domains.split()), row.auth_header_name,
+                              row.auth_header_sealed, row.updated_at)
 
 
-async def set_fetch_setting(conn, project_id: int, setting: FetchSetting | None) -> None:
-    """Store (or, with None, remove) a project's fetch setting."""
-    if setting is None:
-        await conn.execute(delete(project_fetch_settings).where(project_fetch_settings.c.team_id == project_id))
-        return
-    name, value = setting.auth_header or (None, None)
-    row = {"team_id": project_id, "allowed_domains": " ".join(setting.allowed_domains),
-           "auth_header_name": name, "auth_header_value": value, "updated_at": utcnow()}
+async def put_fetch_setting(conn, project_id: int, setting: StoredFetchSetting) -> StoredFetchSetting:
+    """Store a project's fetch setting (its ``updated_at`` is now); returns it as stored."""
+    row = {"team_id": project_id, "enabled": setting.enabled, "allowed_domains": " ".join(setting.allowed_domains),
+           "auth_header_name": setting.auth_header_name, "auth_header_sealed": setting.auth_header_sealed,
+           "updated_at": utcnow()}
     columns = [c for c in row if c != "team_id"]
     await conn.execute(insert_replacing_conflicts(conn, project_fetch_settings, ("team_id",), columns), [row])
+    return StoredFetchSetting(setting.enabled, setting.allowed_domains, setting.auth_header_name,
+                              setting.auth_header_sealed, row["updated_at"])
 
 
-__all__ = ["FetchSetting", "get_fetch_setting", "set_fetch_setting"]
+__all__ = ["StoredFetchSetting", "get_fetch_setting", "put_fetch_setting"]

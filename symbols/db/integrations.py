@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import external_references, integrations
@@ -68,15 +68,49 @@ async def list_integrations(conn: AsyncConnection, team_id: int, *, limit: int |
     return [_integration(r) for r in rows], int(count)
 
 
-async def insert_reference(
-    conn: AsyncConnection, team_id: int, issue_id: str, integration: Integration, context: dict[str, Any]
-) -> ExternalReference:
-    ref = ExternalReference(new_uuid(), issue_id, integration, context, utcnow())
+async def reserve_reference(
+    conn: AsyncConnection, team_id: int, issue_id: str, integration_id: int, *, abandoned_before: datetime
+) -> str:
+    """A pending reference (never listed) holding the place of the provider issue about to be
+    made: the constraints (the issue, the integration) are checked before the provider call.
+    The project's reservations made before ``abandoned_before`` are dropped first."""
+    await conn.execute(delete(external_references).where(
+        external_references.c.team_id == team_id, external_references.c.pending.is_(True),
+        external_references.c.created_at < abandoned_before))
+    reference_id = new_uuid()
     await conn.execute(insert(external_references).values(
-        id=ref.id, team_id=team_id, issue_id=issue_id, integration_id=integration.id,
-        external_context=context, created_at=ref.created_at,
+        id=reference_id, team_id=team_id, issue_id=issue_id, integration_id=integration_id,
+        external_context={}, created_at=utcnow(), pending=True,
     ))
-    return ref
+    return reference_id
+
+
+async def complete_reference(
+    conn: AsyncConnection, team_id: int, reference_id: str, issue_id: str, integration: Integration,
+    context: dict[str, Any],
+) -> ExternalReference | None:
+    """The reservation with its provider issue, listed from now on; None when the reservation
+    is gone (its issue was deleted meanwhile)."""
+    ref = ExternalReference(reference_id, issue_id, integration, context, utcnow())
+    found = (await conn.execute(
+        update(external_references).where(*_reserved(team_id, reference_id))
+        .values(external_context=context, created_at=ref.created_at, pending=False)
+        .returning(external_references.c.id)
+    )).first()
+    return ref if found is not None else None
+
+
+async def release_reference(conn: AsyncConnection, team_id: int, reference_id: str) -> None:
+    """Drop a reservation whose provider issue was not made."""
+    await conn.execute(delete(external_references).where(*_reserved(team_id, reference_id)))
+
+
+def _reserved(team_id: int, reference_id: str) -> tuple:
+    return (external_references.c.team_id == team_id, external_references.c.id == reference_id,
+            external_references.c.pending.is_(True))
+
+
+_LISTED = external_references.c.pending.is_(False)
 
 
 def _references():
@@ -99,7 +133,7 @@ def _reference(row) -> ExternalReference:
 
 async def get_reference(conn: AsyncConnection, team_id: int, reference_id: str) -> ExternalReference | None:
     row = (await conn.execute(_references().where(
-        external_references.c.team_id == team_id, external_references.c.id == reference_id))).first()
+        external_references.c.team_id == team_id, external_references.c.id == reference_id, _LISTED))).first()
     return _reference(row) if row is not None else None
 
 
@@ -108,7 +142,7 @@ async def list_references(
     offset: int = 0,
 ) -> tuple[list[ExternalReference], int]:
     """A project's references (of ``issue_ids`` when given), oldest first."""
-    where = [external_references.c.team_id == team_id]
+    where = [external_references.c.team_id == team_id, _LISTED]
     if issue_ids is not None:
         where.append(external_references.c.issue_id.in_(issue_ids))
     rows = await conn.execute(_references().where(*where).order_by(
@@ -120,10 +154,12 @@ async def list_references(
 __all__ = [
     "ExternalReference",
     "Integration",
+    "complete_reference",
     "get_integration",
     "get_reference",
     "insert_integration",
-    "insert_reference",
     "list_integrations",
     "list_references",
+    "release_reference",
+    "reserve_reference",
 ]

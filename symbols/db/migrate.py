@@ -18,17 +18,19 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _PG_LOCK_ID = 0x53594D42
 
 
-def _config(connection) -> Config:
+def _config(connection, secret_key: bytes | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
+    # For the migrations that seal stored secrets (symbols.sealing).
+    cfg.attributes["secret_key"] = secret_key
     return cfg
 
 
-def _upgrade(connection) -> None:
+def _upgrade(connection, secret_key: bytes | None) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-    command.upgrade(_config(connection), "head")
+    command.upgrade(_config(connection, secret_key), "head")
 
 
 def _is_current(connection) -> bool:
@@ -36,14 +38,16 @@ def _is_current(connection) -> bool:
     return MigrationContext.configure(connection).get_current_revision() == head
 
 
-async def migrate(db: Database) -> None:
+async def migrate(db: Database, secret_key: bytes | None = None) -> None:
     """Bring the schema to the newest revision (a no-op when it is there already).
+    ``secret_key`` (the service's, ``signing.load_signing_key``) seals secrets stored in
+    plain text by older revisions; without it such rows stop the migration.
 
     Raises DatabaseUnavailable when the database cannot be reached or opened: the first
     thing every command does, so that is where "wrong URL / server down" surfaces."""
     try:
         async with db.begin() as conn:
-            await conn.run_sync(_upgrade)
+            await conn.run_sync(_upgrade, secret_key)
     except (DBAPIError, OSError) as exc:
         reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         raise DatabaseUnavailable(f"cannot use the database {db.url}: {reason}") from exc
@@ -54,17 +58,17 @@ async def is_current(db: Database) -> bool:
         return await conn.run_sync(_is_current)
 
 
-async def run_migrated(url: str, work):
+async def run_migrated(url: str, work, secret_key: bytes | None = None):
     """Open the database at ``url``, migrate it, await ``work(db)``, close it."""
     db = open_database(url)
     try:
-        await migrate(db)
+        await migrate(db, secret_key)
         return await work(db)
     finally:
         await db.close()
 
 
-async def run_existing(url: str, work):
+async def run_existing(url: str, work, secret_key: bytes | None = None):
     """``run_migrated`` for a database that exists already: the admin commands never
     create one (run from the wrong folder they would print keys no server accepts)."""
     path = sqlite_file(url)
@@ -73,4 +77,4 @@ async def run_existing(url: str, work):
             f"no database at {path.resolve()}: run this where `symbols serve` runs (same "
             "SYMBOLS_DATA_DIR or SYMBOLS_DATABASE_URL), or create it with `symbols migrate`"
         )
-    return await run_migrated(url, work)
+    return await run_migrated(url, work, secret_key)

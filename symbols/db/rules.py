@@ -7,7 +7,7 @@ transaction, so workers that cached the project's rules load them again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,9 +75,15 @@ async def bump_version(conn: AsyncConnection, team_id: int) -> None:
     await conn.execute(insert_or_increment(conn, rule_versions, "team_id", "version").values(team_id=team_id, version=1))
 
 
-async def rules_version(conn: AsyncConnection, team_id: int) -> int:
-    found = await conn.execute(select(rule_versions.c.version).where(rule_versions.c.team_id == team_id))
-    return int(found.scalar() or 0)
+async def rules_versions(conn: AsyncConnection, team_ids: Sequence[int]) -> dict[int, int]:
+    """Each project's rules version (0 before its first rule), in one query per 500 projects."""
+    versions = dict.fromkeys(team_ids, 0)
+    ids = list(versions)
+    for start in range(0, len(ids), 500):
+        rows = await conn.execute(select(rule_versions.c.team_id, rule_versions.c.version)
+                                  .where(rule_versions.c.team_id.in_(ids[start:start + 500])))
+        versions.update((team_id, int(version)) for team_id, version in rows)
+    return versions
 
 
 async def insert_rule(conn: AsyncConnection, kind: str, team_id: int, values: Mapping[str, Any]) -> Rule:
@@ -192,6 +198,6 @@ __all__ = [
     "insert_rule",
     "list_rules",
     "reorder_rules",
-    "rules_version",
+    "rules_versions",
     "update_rule",
 ]

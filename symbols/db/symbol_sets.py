@@ -13,8 +13,9 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .releases import Release, release_from_row
-from .tables import releases, symbol_sets
+from .tables import projects, releases, symbol_sets
 from .types import new_uuid, utcnow
+from .upsert import insert_ignoring_conflicts
 
 
 def like_pattern(text: str) -> str:
@@ -46,6 +47,12 @@ class SymbolSet:
     release: Release | None = None
     processed_at: datetime | None = None
     url: str | None = None
+
+    @property
+    def placeholder(self) -> bool:
+        """A row for a chunk id that frames asked for and nobody uploaded yet
+        (``record_placeholders``): no file, no failure; never a set to resolve with."""
+        return self.storage_ptr is None and self.failure_reason is None
 
 
 _release_cols = [c.label(f"rel_{c.name}") for c in releases.c]
@@ -239,6 +246,49 @@ async def insert_symbol_set(
         )
     )
     return symbol_set_id
+
+
+# Placeholders a project may hold at once: frames naming chunk ids nobody uploads (a
+# flood of made-up ids included) never grow the table past this.
+MAX_PLACEHOLDERS_PER_PROJECT = 1000
+
+_placeholder = and_(symbol_sets.c.storage_ptr.is_(None), symbol_sets.c.failure_reason.is_(None))
+
+
+async def record_placeholders(
+    conn: AsyncConnection, project_id: int, refs: Iterable[str], *, cap: int = MAX_PLACEHOLDERS_PER_PROJECT
+) -> int:
+    """A placeholder (``SymbolSet.placeholder``) for each chunk id in ``refs`` the project
+    has no set for, as PostHog records the maps a team still has to upload; at most ``cap``
+    per project. An upload of that chunk id later fills the row. How many were added."""
+    longest = symbol_sets.c.ref.type.length
+    # Only refs an upload could fill (the upload's chunk id rules).
+    refs = sorted({r for r in refs if r.strip() and len(r) <= longest and "\x00" not in r})
+    if not refs:
+        return 0
+    known = await get_symbol_sets_by_refs(conn, project_id, refs)
+    refs = [r for r in refs if r not in known]
+    if not refs:
+        return 0
+    # Writers of one project's placeholders take turns (PostgreSQL; SQLite has one writer),
+    # so the count below stays true until the commit and the cap holds exactly.
+    await conn.execute(
+        select(projects.c.id).where(projects.c.id == project_id).with_for_update(key_share=True)
+    )
+    held = await _count_placeholders(conn, project_id)
+    refs = refs[:max(0, cap - held)]
+    if not refs:
+        return 0
+    now = utcnow()
+    rows = [{"id": new_uuid(), "team_id": project_id, "ref": ref, "created_at": now} for ref in refs]
+    await conn.execute(insert_ignoring_conflicts(conn, symbol_sets), rows)
+    return await _count_placeholders(conn, project_id) - held
+
+
+async def _count_placeholders(conn: AsyncConnection, project_id: int) -> int:
+    return int((await conn.execute(
+        select(func.count()).select_from(symbol_sets).where(symbol_sets.c.team_id == project_id, _placeholder)
+    )).scalar_one())
 
 
 async def update_symbol_set(conn: AsyncConnection, symbol_set_id: str, **values: Any) -> None:

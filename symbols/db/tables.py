@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -41,16 +42,19 @@ projects = Table(
     Column("api_token", String(64), nullable=True, unique=True),
 )
 
-# A project's permission to fetch scripts and maps nobody uploaded (one row: allowed).
+# A project's permission to fetch scripts and maps nobody uploaded (no row: never set).
 project_fetch_settings = Table(
     "project_fetch_settings",
     metadata,
     Column("team_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    # Off keeps the domains and the header for when it is turned on again.
+    Column("enabled", Boolean, nullable=False, server_default=true()),
     # Space-separated host names; their subdomains are allowed too.
     Column("allowed_domains", Text, nullable=False),
-    # An optional header sent with every fetch (e.g. to a staging CDN behind auth).
+    # An optional header sent with every fetch (e.g. to a staging CDN behind auth); its
+    # value sealed (symbols.sealing, FETCH_HEADERS), never stored as given.
     Column("auth_header_name", String(200), nullable=True),
-    Column("auth_header_value", Text, nullable=True),
+    Column("auth_header_sealed", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -363,5 +367,7 @@ external_references = Table(
     Column("integration_id", Integer, ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False),
     Column("external_context", Json, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Reserved before the provider's issue is made, completed after; never listed while pending.
+    Column("pending", Boolean, nullable=False, server_default=false()),
     Index("ix_external_references_issue", "issue_id"),
 )

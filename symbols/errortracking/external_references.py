@@ -1,28 +1,46 @@
 """External references (PostHog's ``error_tracking/external_references/``): create links an
-issue to an integration and creates the issue on the provider from ``config``; the row is
-stored only once the provider has answered with the new issue, so a provider failure
-leaves nothing behind. Listed and read back with their ``external_url``."""
+issue to an integration and creates the issue on the provider from ``config``. Listed and
+read back with their ``external_url``.
+
+The order keeps the two sides together: the reference is first reserved (a pending row,
+never listed: the database checks the issue and the integration now, not after the
+provider made its issue), then the provider issue is created, then the row is completed.
+A provider failure deletes the reservation, so nothing is left behind and the request can
+be retried; only a database fault between the provider's answer and the completion can
+leave a provider issue with no reference (it is logged with its provider context). A
+reservation left by a process that stopped mid-request is dropped an hour later, by the
+project's next create."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ..db import Database
 from ..db.integrations import (
     ExternalReference,
+    complete_reference,
     get_integration,
     get_reference,
-    insert_reference,
     list_references,
+    release_reference,
+    reserve_reference,
 )
 from ..db.issue_admin import existing_issue_ids
-from ..db.types import parse_uuid
-from ..errors import InvalidInput, Missing
+from ..db.types import parse_uuid, utcnow
+from ..errors import InvalidInput, Missing, StateConflict
 from .integrations import SecretBox
 from .providers import PROVIDERS, ProviderHttp, external_url
 
+log = logging.getLogger(__name__)
+
 _INT32 = 2**31 - 1
+# A reservation pending this long was left by a process that stopped mid-request (a
+# provider call is over within providers.base.TIMEOUT_SECONDS, 15 s): the project's next
+# create drops it.
+ABANDONED_AFTER = timedelta(hours=1)
 
 
 def reference_url(ref: ExternalReference) -> str | None:
@@ -70,9 +88,31 @@ class ExternalIssues:
             raise InvalidInput("invalid", "Provider not supported", "integration_id")
         config = provider.check_issue_config(body["config"])
         secrets = self.box.open(integration.sensitive_config)
-        context = await provider.create_issue(self.http, integration.config, secrets, config)
         async with self.db.begin() as conn:
-            return await insert_reference(conn, team_id, issue_id, integration, context)
+            reference_id = await reserve_reference(conn, team_id, issue_id, integration.id,
+                                                   abandoned_before=utcnow() - ABANDONED_AFTER)
+        context = None
+        try:
+            context = await provider.create_issue(self.http, integration.config, secrets, config)
+            async with self.db.begin() as conn:
+                ref = await complete_reference(conn, team_id, reference_id, issue_id, integration, context)
+        except BaseException:
+            if context is not None:
+                log.error("%s issue %s made for issue %s, but its reference could not be stored",
+                          integration.kind, context, issue_id)
+            await self._release(team_id, reference_id)
+            raise
+        if ref is None:
+            log.error("%s issue %s made for issue %s, deleted meanwhile", integration.kind, context, issue_id)
+            raise StateConflict("conflict", "The issue was deleted while its provider issue was created.")
+        return ref
+
+    async def _release(self, team_id: int, reference_id: str) -> None:
+        try:
+            async with self.db.begin() as conn:
+                await release_reference(conn, team_id, reference_id)
+        except Exception:  # a pending row is never listed: left behind, it only takes space
+            log.exception("could not release the reservation of external reference %s", reference_id)
 
     async def find(self, team_id: int, reference_id: str) -> ExternalReference:
         async with self.db.connect() as conn:

@@ -1,17 +1,14 @@
 """Integrations: a project's account on an issue tracker (kind, display name, config),
-with its credentials encrypted at rest (``SecretBox``: Fernet with a key derived from the
-service's secret key) and never shown by any API. Created from the command line."""
+with its credentials encrypted at rest (``SecretBox``: ``symbols.sealing``'s key for
+integrations) and never shown by any API. Created from the command line."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import orjson
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .. import sealing
 from ..db import Database
 from ..db.access import project_exists
 from ..db.integrations import Integration, insert_integration, list_integrations
@@ -22,21 +19,16 @@ MAX_DISPLAY_NAME = 400
 MAX_CONFIG_BYTES = 16_384
 
 
-class SecretBox:
+class SecretBox(sealing.SecretBox):
     """Seals and opens the credentials of integrations (one per process, from ``app.py``)."""
 
     def __init__(self, secret_key: bytes) -> None:
-        # A key of its own (HKDF), so the URL-signing key is never used for encryption.
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"symbols integrations").derive(secret_key)
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
-
-    def seal(self, secrets: dict) -> str:
-        return self._fernet.encrypt(orjson.dumps(secrets)).decode()
+        super().__init__(secret_key, sealing.INTEGRATIONS)
 
     def open(self, sealed: str) -> dict:
         try:
-            return orjson.loads(self._fernet.decrypt(sealed.encode()))
-        except (InvalidToken, orjson.JSONDecodeError):
+            return super().open(sealed)
+        except sealing.Unreadable:
             # The secret key changed since the integration was made: it must be made again.
             raise UpstreamFailed("integration_secret_unreadable",
                                  "The integration's credentials cannot be decrypted with this service's key.") from None

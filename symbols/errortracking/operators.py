@@ -19,8 +19,9 @@ that PostHog compiles a leaf to and the HogVM that runs it:
 - `gt`/`gte`/`lt`/`lte`/`min`/`max`/`between`: numbers when the filter value is numeric (a
   property string is parsed, a bool never matches); otherwise strings compare as strings.
 - `is_date_*`: ISO 8601 dates or datetimes (naive ones are UTC) or Unix seconds, compared to
-  the second. Relative dates (`-7d`) are refused: a rule is compiled once, so "now" would
-  freeze at load time.
+  the second. A filter value may also be relative, as PostHog's property matching reads it:
+  `-7d`, `24h`, `-3m` (units h, d, w, m for months, y; the sign optional; under 10,000 units)
+  is that long before now, counted when the test runs, not when the rule was compiled.
 - `semver_*`: `[v]MAJOR[.MINOR[.PATCH[.N]]][-pre|+build]`, missing parts are 0; a property
   that is not a version never matches. Bounds of tilde, caret and wildcard as PostHog's.
 - `is_cleaned_path_exact` is `exact` (this service has no path-cleaning rules);
@@ -29,11 +30,13 @@ that PostHog compiles a leaf to and the HogVM that runs it:
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import math
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import re2
@@ -67,7 +70,8 @@ def to_string(x: Any) -> str:
     return json.dumps(x, ensure_ascii=False)
 
 
-def _number(x: Any) -> float | None:
+def to_number(x: Any) -> float | None:
+    """The number HogVM reads in ``x``: ints, floats and numeric strings (not bools, not NaN)."""
     if isinstance(x, bool):
         return None
     if isinstance(x, (int, float)):
@@ -100,7 +104,7 @@ def equals(a: Any, b: Any) -> bool:
         return a == b
     if isinstance(a, str) or isinstance(b, str):
         text, other = (a, b) if isinstance(a, str) else (b, a)
-        n = _number(text)
+        n = to_number(text)
         return n is not None and isinstance(other, (int, float)) and n == other
     return a == b
 
@@ -108,12 +112,12 @@ def equals(a: Any, b: Any) -> bool:
 def _ordering(op: str, bound: Any) -> Test:
     """x <op> bound; numeric when the bound is numeric, else string against string."""
     compare = {"gt": float.__gt__, "gte": float.__ge__, "lt": float.__lt__, "lte": float.__le__}
-    n = _number(bound)
+    n = to_number(bound)
     if n is not None:
         cmp = compare[op]
 
         def numeric(x: Any) -> bool:
-            v = _number(x)
+            v = to_number(x)
             return v is not None and cmp(v, n)
         return numeric
     text = to_string(bound)
@@ -201,10 +205,51 @@ def _date(value: Any, *, strict: bool) -> datetime | None:
     return None
 
 
+_RELATIVE = re.compile(r"-?([0-9]+)([hdwmy])")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+MAX_RELATIVE = 10_000  # units, as PostHog (it guards against overflow)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _relative_date(value: Any) -> Callable[[], datetime] | None:
+    """The moment a relative date (``-7d``) names, computed on each call; None when
+    ``value`` is not one. Raises ValueError when it reaches before year 1."""
+    found = _RELATIVE.fullmatch(value) if isinstance(value, str) else None
+    if found is None or int(found[1]) >= MAX_RELATIVE:
+        return None
+    count, unit = int(found[1]), found[2]
+    if unit in ("m", "y"):
+        months = count * (12 if unit == "y" else 1)
+        moment = lambda: _months_before(utc_now(), months).replace(microsecond=0)
+    else:
+        delta = timedelta(**{_UNITS[unit]: count})
+        moment = lambda: (utc_now() - delta).replace(microsecond=0)
+    moment()  # a bound before year 1 fails now, and stays out of range
+    return moment
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    """Calendar months back, the day clamped to the month's last (31 March - 1m = 28/29 Feb)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    if year < 1:
+        raise ValueError("Date filters reach before year 1.")
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
 def _date_test(op: str, value: Any) -> Test:
-    bound = _date(value, strict=True)
     cmp = {"is_date_exact": datetime.__eq__, "is_date_before": datetime.__lt__,
            "is_date_after": datetime.__gt__}[op]
+    moment = _relative_date(value)
+    if moment is not None:
+        def relative(x: Any) -> bool:
+            d = _date(x, strict=False)
+            return d is not None and cmp(d, moment())
+        return relative
+    bound = _date(value, strict=True)
 
     def test(x: Any) -> bool:
         d = _date(x, strict=False)
@@ -281,14 +326,14 @@ def _semver_test(op: str, value: Any) -> Test:
 def _range(op: str, value: Any) -> Test:
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError(f"{op} needs a two-element array [min, max].")
-    low, high = (_number(v) for v in value)
+    low, high = (to_number(v) for v in value)
     if low is None or high is None:
         raise ValueError(f"{op} needs numeric values.")
     if low > high:
         raise ValueError(f"{op} needs min to be less than or equal to max.")
     if op == "between":
-        return lambda x: (v := _number(x)) is not None and low <= v <= high
-    return lambda x: (v := _number(x)) is not None and (v < low or v > high)
+        return lambda x: (v := to_number(x)) is not None and low <= v <= high
+    return lambda x: (v := to_number(x)) is not None and (v < low or v > high)
 
 
 def _scalar(value: Any) -> Any:

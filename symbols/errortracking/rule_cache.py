@@ -1,8 +1,8 @@
 """The pipeline's rules from the database: ``RuleCache`` (a ``RuleSource``) loads a
 project's enabled rules once, compiles their filters once, and keeps them per worker
-process; it reads the project's ``rule_versions.version`` at most every
-``check_seconds`` and loads again when it moved, so an edit reaches every worker within
-seconds, without a restart.
+process; it reads the projects' ``rule_versions.version`` at most every
+``check_seconds`` (one query for all the projects of a batch) and loads again when one
+moved, so an edit reaches every worker within seconds, without a restart.
 
 ``CompiledRules`` (a ``RuleSet``) evaluates them in ``order_key`` order, first match
 wins. A rule whose evaluation fails is skipped from then on in this process, and its
@@ -18,7 +18,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ import orjson
 
 from ..db import Database
 from ..db.issues import Assignee
-from ..db.rules import Rule, disable_rule, list_rules, rules_version
+from ..db.rules import Rule, disable_rule, list_rules, rules_versions
 from .filters import (
     FilterGroup,
     InvalidFilters,
@@ -35,7 +35,7 @@ from .filters import (
     compile_filters,
     parse_filters,
 )
-from .rule_index import RuleIndex, condition
+from .rule_index import RuleIndex, gates
 from .ruleset import GroupMatch
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class _Kind:
 
     def __init__(self, rules: list[_Compiled]) -> None:
         self.rules = rules
-        self.index = RuleIndex([condition(c.group) for c in rules])
+        self.index = RuleIndex(gates([c.group for c in rules]))
 
 
 def sampled(event_uuid: str, rate: float) -> bool:
@@ -163,23 +163,28 @@ class RuleCache:
     _entries: OrderedDict[int, _Entry] = field(default_factory=OrderedDict)
     _writes: set[asyncio.Task] = field(default_factory=set)
 
-    async def rules_for(self, project_id: int) -> CompiledRules:
-        entry, now = self._entries.get(project_id), self.clock()
-        if entry is not None and now - entry.checked_at < self.check_seconds:
+    async def rules_for(self, project_ids: Collection[int]) -> dict[int, CompiledRules]:
+        now = self.clock()
+        stale = [p for p in project_ids
+                 if (entry := self._entries.get(p)) is None or now - entry.checked_at >= self.check_seconds]
+        if stale:
+            async with self.db.connect() as conn:
+                versions = await rules_versions(conn, stale)
+                for project_id, version in versions.items():
+                    entry = self._entries.get(project_id)
+                    if entry is None or entry.version != version:
+                        found = [r for kind in KINDS_LOADED
+                                 for r in await list_rules(conn, kind, project_id, enabled_only=True)]
+                        entry = _Entry(version, CompiledRules(found, self._recorder(project_id)), now)
+                    entry.checked_at = now
+                    self._entries[project_id] = entry
+        rules = {}
+        for project_id in project_ids:
             self._entries.move_to_end(project_id)
-            return entry.rules
-        async with self.db.connect() as conn:
-            version = await rules_version(conn, project_id)
-            if entry is None or entry.version != version:
-                found = [r for kind in KINDS_LOADED
-                         for r in await list_rules(conn, kind, project_id, enabled_only=True)]
-                entry = _Entry(version, CompiledRules(found, self._recorder(project_id)), now)
-        entry.checked_at = now
-        self._entries[project_id] = entry
-        self._entries.move_to_end(project_id)
+            rules[project_id] = self._entries[project_id].rules
         while len(self._entries) > MAX_PROJECTS:
             self._entries.popitem(last=False)
-        return entry.rules
+        return rules
 
     def _recorder(self, project_id: int) -> Recorder:
         def record(rule: Rule, data: dict) -> None:

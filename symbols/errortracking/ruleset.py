@@ -1,7 +1,7 @@
 """The pipeline's rule hooks: grouping, suppression and assignment rules of one project.
 
-The pipeline asks ``RuleSource.rules_for(project_id)`` once per project in each batch and
-calls the ``RuleSet`` it gets, in cymbal's order:
+The pipeline asks ``RuleSource.rules_for(project_ids)`` once per batch, for the batch's
+projects, and calls each project's ``RuleSet``, in cymbal's order:
 
 - ``group(props)`` on the pre-processed, resolved properties, before the automatic
   fingerprint: the first matching grouping rule's ``GroupMatch`` (its id becomes the
@@ -19,7 +19,7 @@ holds a batch back. ``NO_RULES`` matches nothing; it is the default until rules 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,7 +43,7 @@ class RuleSet(Protocol):
 
 
 class RuleSource(Protocol):
-    async def rules_for(self, project_id: int) -> RuleSet: ...
+    async def rules_for(self, project_ids: Collection[int]) -> Mapping[int, RuleSet]: ...
 
 
 class _NoRules:
@@ -90,8 +90,8 @@ def guarded(rules: RuleSet) -> RuleSet:
 class NoRuleSource:
     """Every project has no rules."""
 
-    async def rules_for(self, project_id: int) -> RuleSet:
-        return NO_RULES
+    async def rules_for(self, project_ids: Collection[int]) -> Mapping[int, RuleSet]:
+        return dict.fromkeys(project_ids, NO_RULES)
 
 
 __all__ = ["NO_RULES", "GroupMatch", "NoRuleSource", "RuleSet", "RuleSource", "guarded"]

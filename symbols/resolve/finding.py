@@ -25,8 +25,9 @@ MAX_CACHED_PER_PROJECT = 10_000
 
 
 def cacheable(symbol_set: SymbolSet) -> bool:
-    """Whether a set is ready to resolve with: uploaded, processed, not failed."""
-    return (symbol_set.failure_reason is None and symbol_set.storage_ptr is not None
+    """Whether a set is ready to resolve with: uploaded, processed, not failed, not a
+    placeholder."""
+    return (symbol_set.failure_reason is None and symbol_set.storage_ptr is not None and not symbol_set.placeholder
             and symbol_set.uploaded_at is not None and symbol_set.processed_at is not None)
 
 
@@ -77,9 +78,13 @@ async def find_sets(
     urls = _unfound_urls(ours, by_id)
     by_url = {u: s for u in urls if (s := cache.get(project_id, ("url", release_id, u))) is not None}
     missing_ids, missing_urls = ids - by_id.keys(), urls - by_url.keys()
+    placeholders: dict[str, SymbolSet] = {}
     if missing_ids or missing_urls:
         async with db.connect() as conn:
             by_ref = await get_symbol_sets_by_refs(conn, project_id, missing_ids | missing_urls)
+            # A placeholder has no file: the frame looks on (by URL) as if it were not there.
+            placeholders = {ref: s for ref, s in by_ref.items() if s.placeholder}
+            by_ref = {ref: s for ref, s in by_ref.items() if not s.placeholder}
             for i in missing_ids & by_ref.keys():
                 by_id[i] = by_ref[i]
                 cache.put(project_id, ("ref", i), by_ref[i])
@@ -103,7 +108,7 @@ async def find_sets(
         if symbol_set is None and frame.filename:
             symbol_set = by_url.get(script_url(frame.filename))
         if steps is not None:
-            _explain(frame, by_id, symbol_set, steps)
+            _explain(frame, by_id, placeholders, symbol_set, steps)
         found.append(symbol_set)
     return found
 
@@ -119,7 +124,8 @@ def _unfound_urls(frames: list[Frame], by_id: dict[str, SymbolSet]) -> set[str]:
     return {script_url(f.filename) for f in frames if f.filename and _by_id(f, by_id) is None}
 
 
-def _explain(frame: Frame, by_id: dict[str, SymbolSet], found: SymbolSet | None, steps: list[dict]) -> None:
+def _explain(frame: Frame, by_id: dict[str, SymbolSet], placeholders: dict[str, SymbolSet], found: SymbolSet | None,
+             steps: list[dict]) -> None:
     symbol_set = None
     for kind, value in (("chunk_id", frame.chunk_id), ("debug_id", frame.debug_id)):
         if symbol_set is not None:
@@ -128,17 +134,21 @@ def _explain(frame: Frame, by_id: dict[str, SymbolSet], found: SymbolSet | None,
             steps.append(step(f"{kind}_lookup", False, f"the frame has no {kind}"))
             continue
         symbol_set = by_id.get(value)
-        steps.append(step(
-            f"{kind}_lookup",
-            symbol_set is not None,
-            f"symbol set {symbol_set.id} has ref {value!r}" if symbol_set
-            else f"no symbol set of this project has ref {value!r}",
-        ))
+        steps.append(step(f"{kind}_lookup", symbol_set is not None, _ref_detail(value, symbol_set, placeholders)))
     if symbol_set is None:
         if frame.filename:
             steps.append(step("url_lookup", found is not None, _url_detail(script_url(frame.filename), found)))
         else:
             steps.append(step("url_lookup", False, "the frame has no filename"))
+
+
+def _ref_detail(ref: str, symbol_set: SymbolSet | None, placeholders: dict[str, SymbolSet]) -> str:
+    if symbol_set is not None:
+        return f"symbol set {symbol_set.id} has ref {ref!r}"
+    if ref in placeholders:
+        return (f"symbol set {placeholders[ref].id} is a placeholder for ref {ref!r} (frames asked for it, "
+                "nothing was uploaded): upload its map with `symbols sourcemap upload`")
+    return f"no symbol set of this project has ref {ref!r}"
 
 
 def _url_detail(url: str, symbol_set: SymbolSet | None) -> str:

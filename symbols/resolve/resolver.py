@@ -20,7 +20,7 @@ from ..sourcemaps import SourceMap, Token
 from ..sourcemaps.naming import ANONYMOUS
 from ..symbol_sets.failures import parse_failure
 from .cache import LoadedIndex
-from .fetching import ScriptFetcher
+from .fetching import Fetcher
 from .finding import SetCache, find_sets
 from .frames import (
     DEFAULT_CONTEXT_LINES,
@@ -95,7 +95,7 @@ def unresolved(frame: Frame, kind: str) -> dict:
 class Resolver:
     def __init__(
         self, db: Database, loader: IndexLoader, *, load_concurrency: int = 8, metrics: Metrics | None = None,
-        fetcher: ScriptFetcher | None = None, sets: SetCache | None = None,
+        fetcher: Fetcher | None = None, sets: SetCache | None = None,
     ) -> None:
         self.db = db
         self.loader = loader

@@ -1,13 +1,15 @@
 """Symbol sets made from what the service fetched (``resolve.fetching``): the script and
 its map as one container, named by the script's URL, processed like an upload; a fetch
 that failed is recorded too, as a set without a blob whose failure reason says why (it
-is listed, and frames of that URL are not fetched again until it is deleted)."""
+is listed, and frames of that URL are not fetched again until it is deleted; the events
+waiting for it are resolved again, to that failure)."""
 
 from __future__ import annotations
 
 import hashlib
 
 from ..db import Database
+from ..db.events import enqueue_waiting_events
 from ..db.jobs import enqueue_symbol_set_processing
 from ..db.symbol_sets import get_symbol_set_by_ref, insert_symbol_set, set_failure_reason
 from ..storage import BlobStore
@@ -40,6 +42,8 @@ async def record_fetched(
             )
             if failure is not None:
                 await set_failure_reason(conn, created, BuildFailure(FETCH_FAILED, failure).failure_reason())
+                # Events waiting for this fetch (the pipeline's) get its failure now.
+                await enqueue_waiting_events(conn, created)
             else:
                 await enqueue_symbol_set_processing(conn, created, project_id)
     if created is None and key is not None:

@@ -17,7 +17,8 @@ Rules (PostHog's): an orphan symbol set may join a release, a bound one never mo
 (``release_id_mismatch``); equal content hashes skip the upload; a different hash is
 refused (``content_hash_mismatch``) unless ``force`` (re-upload) or ``skip_on_conflict``
 (keep the stored one); re-uploading stored content without a hash is refused
-(``content_hash_required``).
+(``content_hash_required``). A placeholder (``db.symbol_sets.record_placeholders``) is
+filled by the first upload of its chunk id, even one planned before it was recorded.
 """
 
 from __future__ import annotations
@@ -150,7 +151,15 @@ async def apply_start(db: Database, store: BlobStore, plan: StartPlan) -> dict[s
     """Create or re-arm the planned rows; ``{chunk_id: symbol_set_id}`` per key."""
     ids: dict[str, str] = {}
     async with db.begin() as conn:
+        # The pipeline may have recorded a placeholder for a new chunk id since the plan.
+        appeared = await get_symbol_sets_by_refs(conn, plan.project_id, [u.chunk_id for u in plan.new])
         for upload in plan.new:
+            placeholder = appeared.get(upload.chunk_id)
+            if placeholder is not None and placeholder.placeholder:
+                ids[upload.chunk_id] = placeholder.id
+                await update_symbol_set(conn, placeholder.id, storage_ptr=plan.keys[upload.chunk_id],
+                                        release_id=upload.release_id, url=upload.url)
+                continue
             ids[upload.chunk_id] = await insert_symbol_set(
                 conn,
                 project_id=plan.project_id,

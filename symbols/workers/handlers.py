@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..db import PROCESS_SYMBOL_SET, Database
-from ..db.jobs import RESOLVE_WAITING_EVENTS
+from ..db.jobs import FETCH_SCRIPT, RESOLVE_WAITING_EVENTS
 from ..db.queue import Job
 from ..db.symbol_sets import get_symbol_set
 from ..errortracking.reresolve import reresolve_awaiting
 from ..resolve import Resolver
+from ..resolve.fetching import ScriptFetcher
 from ..storage import BlobStore
 from ..symbol_sets import processing
 from ..symbol_sets.failures import BuildFailure
@@ -45,6 +46,8 @@ class Deps:
     builder: IndexBuilder
     # For the jobs that resolve stored events again (late symbol sets).
     resolver: Resolver | None = None
+    # For the fetches the pipeline enqueued.
+    fetcher: ScriptFetcher | None = None
 
 
 Handler = Callable[[Deps, Job], Awaitable[str | None]]
@@ -96,9 +99,24 @@ async def resolve_waiting_events(deps: Deps, job: Job) -> str | None:
     return None
 
 
+async def fetch_script(deps: Deps, job: Job) -> str | None:
+    """Fetch a script and its map for the pipeline and record them as the URL's set (its
+    processing, or its failure, wakes the events waiting for it)."""
+    url = job.payload.get("url")
+    if not isinstance(url, str) or job.project_id is None:
+        log.warning("job %s has no url or project; nothing to do", job.id)
+        return None
+    if deps.fetcher is None:
+        raise Retry("this worker has no fetcher")
+    recorded = await deps.fetcher.fetch(job.project_id, [url])
+    log.info("fetch of %s: %s", url, "recorded" if recorded else "nothing recorded", extra={"job_id": job.id})
+    return None
+
+
 HANDLERS: dict[str, Handler] = {
     PROCESS_SYMBOL_SET: process_symbol_set,
     RESOLVE_WAITING_EVENTS: resolve_waiting_events,
+    FETCH_SCRIPT: fetch_script,
 }
 
 __all__ = [
@@ -108,6 +126,7 @@ __all__ = [
     "Handler",
     "Retry",
     "build_and_store",
+    "fetch_script",
     "process_symbol_set",
     "resolve_waiting_events",
 ]

@@ -1,14 +1,23 @@
 """External references over a real server, each provider played by a local server that
 speaks its issue-creation API: create (201, external_url built as PostHog does), list,
 retrieve, DELETE 405; provider refusals, rate limits and faults give 400/429/502 with the
-provider's reason and store nothing; integrations never show their credentials."""
+provider's reason and store nothing; integrations never show their credentials. The
+reference is reserved before the provider is called: a database fault there (a trigger
+refusing the row, on SQLite and PostgreSQL) makes no provider issue, one after it lists
+nothing, a reservation is never shown, and the request can be retried."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
-from symbols.db.tables import external_references, integrations
+import pytest
+from sqlalchemy import delete, func, select, text, update
+
+from symbols.db.integrations import reserve_reference
+from symbols.db.tables import external_references, integrations, issues
+from symbols.db.types import utcnow
 from symbols.errortracking.integrations import SecretBox, create_integration
 from symbols.signing import load_signing_key
 from tests.support.issues import seed_issue
@@ -29,9 +38,9 @@ async def fake():
     await providers.server.close()
 
 
-@pytest.fixture
-async def setup(api_factory, fake):
-    api = await api_factory(integration_hosts=("127.0.0.1",))
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def setup(request, api_factory, fake):
+    api = await api_factory(request.param, integration_hosts=("127.0.0.1",))
     box = SecretBox(load_signing_key(api.settings))
     ids = {}
     for kind, (config, secrets) in integration_configs(fake.url).items():
@@ -181,3 +190,114 @@ async def test_integrations_list_hides_credentials(setup):
     async with api.client.get(f"/api/projects/{api.project_id}/integrations/",
                               headers={"Authorization": f"Bearer {other_key}"}) as resp:
         assert resp.status == 404
+
+
+@asynccontextmanager
+async def _refusing(db, event: str):
+    """A trigger that makes the database refuse every ``event`` (INSERT or UPDATE) of a
+    reference, as a constraint would: a real failure at that point of the request."""
+    table = external_references.name
+    if db.engine.dialect.name == "sqlite":
+        create = [f"CREATE TRIGGER refuse BEFORE {event} ON {table} BEGIN SELECT RAISE(ABORT, 'refused'); END"]
+        drop = ["DROP TRIGGER refuse"]
+    else:
+        create = [("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '23514'; END $$"),
+                  f"CREATE TRIGGER refuse BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse()"]
+        drop = [f"DROP TRIGGER refuse ON {table}", "DROP FUNCTION refuse()"]
+    async with db.begin() as conn:
+        for sql in create:
+            await conn.execute(text(sql))
+    try:
+        yield
+    finally:
+        async with db.begin() as conn:
+            for sql in drop:
+                await conn.execute(text(sql))
+
+
+async def _listed(api, issue) -> list:
+    status, listed = await api.call("GET", "external_references/")
+    assert status == 200 and listed["count"] == len(listed["results"])
+    status, shown = await api.call("GET", f"issues/{issue}/")
+    assert status == 200 and shown["external_issues"] == listed["results"]
+    return listed["results"]
+
+
+async def test_a_database_fault_before_the_provider_makes_no_provider_issue(setup, fake):
+    api, ids, issue = setup
+    body = {"integration_id": ids["github"], "issue": issue, "config": ISSUE_CONFIGS["github"]}
+    async with _refusing(api.db, "INSERT"):
+        status, error = await api.call("POST", "external_references/", json=body)
+    assert (status, error["code"]) == (409, "conflict")
+    assert fake.requests == []  # the provider was never called: nothing to clean up there
+    assert await _count(api) == 0 and await _listed(api, issue) == []
+    status, made = await api.call("POST", "external_references/", json=body)  # retried
+    assert status == 201 and made["external_url"] == "https://github.com/acme/web/issues/1"
+    assert len(fake.requests) == 1 and await _listed(api, issue) == [made]
+
+
+async def test_a_database_fault_after_the_provider_lists_nothing_and_can_be_retried(setup, fake):
+    api, ids, issue = setup
+    body = {"integration_id": ids["jira"], "issue": issue, "config": ISSUE_CONFIGS["jira"]}
+    async with _refusing(api.db, "UPDATE"):
+        status, error = await api.call("POST", "external_references/", json=body)
+        assert (status, error["code"]) == (409, "conflict")
+        assert len(fake.requests) == 1
+        assert await _count(api) == 0  # the reservation was released
+        assert await _listed(api, issue) == []
+    status, made = await api.call("POST", "external_references/", json=body)
+    assert status == 201 and made["external_url"] == f"{fake.url}/browse/OPS-2"
+    assert await _listed(api, issue) == [made]
+
+
+async def test_a_reservation_is_never_shown(setup, fake):
+    api, ids, issue = setup
+    fake.hold = asyncio.Event()
+    body = {"integration_id": ids["gitlab"], "issue": issue, "config": ISSUE_CONFIGS["gitlab"]}
+    creating = asyncio.create_task(api.call("POST", "external_references/", json=body))
+    while not fake.requests:  # the provider has the request: the reservation is stored
+        await asyncio.sleep(0.01)
+    async with api.db.connect() as conn:
+        [(pending_id, pending)] = (await conn.execute(
+            select(external_references.c.id, external_references.c.pending))).all()
+    assert pending is True
+    assert await _listed(api, issue) == []
+    assert (await api.call("GET", f"external_references/{pending_id}/"))[0] == 404
+    fake.hold.set()
+    status, made = await creating
+    assert status == 201 and made["id"] == pending_id
+    assert await _listed(api, issue) == [made]
+
+
+async def test_an_issue_deleted_while_the_provider_works_is_a_409(setup, fake):
+    api, ids, issue = setup
+    fake.hold = asyncio.Event()
+    body = {"integration_id": ids["linear"], "issue": issue, "config": ISSUE_CONFIGS["linear"]}
+    creating = asyncio.create_task(api.call("POST", "external_references/", json=body))
+    while not fake.requests:
+        await asyncio.sleep(0.01)
+    async with api.db.begin() as conn:
+        await conn.execute(delete(issues).where(issues.c.id == issue))
+    fake.hold.set()
+    status, error = await creating
+    assert (status, error["code"]) == (409, "conflict")
+    assert await _count(api) == 0
+    status, listed = await api.call("GET", "external_references/")
+    assert status == 200 and listed["count"] == 0
+
+
+async def test_an_abandoned_reservation_is_dropped_by_the_next_create(setup, fake):
+    api, ids, issue = setup
+    now = utcnow()
+    async with api.db.begin() as conn:  # two requests whose process stopped mid-way
+        old, recent = [await reserve_reference(conn, api.project_id, issue, ids["github"], abandoned_before=now)
+                       for _ in range(2)]
+        await conn.execute(update(external_references).where(external_references.c.id == old)
+                           .values(created_at=now - timedelta(hours=2)))
+    status, made = await api.call("POST", "external_references/", json={
+        "integration_id": ids["github"], "issue": issue, "config": ISSUE_CONFIGS["github"]})
+    assert status == 201 and await _listed(api, issue) == [made]
+    async with api.db.connect() as conn:
+        left = (await conn.execute(select(external_references.c.id, external_references.c.pending))).all()
+    assert sorted(left) == sorted([(recent, True), (made["id"], False)])  # the old one is gone

@@ -54,7 +54,11 @@ async def test_batch_get_part_ids_symbol_set_filter_and_unresolved_frames(stored
     status, body = await api.call("POST", "stack_frames/batch_get/", json={"raw_ids": ids})
     assert status == 200 and len(body["results"]) == 4
     status, listing = await api.call("GET", "symbol_sets/")
-    [symbol_set] = listing["results"]
+    # The uploaded set, and the placeholder recorded for the chunk id nobody uploaded.
+    by_ref = {s["ref"]: s for s in listing["results"]}
+    assert by_ref.keys() == {"chunk-app", "chunk-late"}
+    assert (by_ref["chunk-app"]["has_uploaded_file"], by_ref["chunk-late"]["has_uploaded_file"]) == (True, False)
+    symbol_set, placeholder = by_ref["chunk-app"], by_ref["chunk-late"]
     status, body = await api.call("POST", "stack_frames/batch_get/",
                                   json={"raw_ids": ids, "symbol_set": symbol_set["id"]})
     assert len(body["results"]) == 4
@@ -64,6 +68,9 @@ async def test_batch_get_part_ids_symbol_set_filter_and_unresolved_frames(stored
     assert body == {"results": []}
     status, body = await api.call("POST", "stack_frames/batch_get/", json={"raw_ids": late_ids})
     assert {(r["resolved"], r["symbol_set_ref"]) for r in body["results"]} == {(False, "chunk-late")}
+    status, by_placeholder = await api.call("POST", "stack_frames/batch_get/",
+                                            json={"raw_ids": late_ids + ids, "symbol_set": placeholder["id"]})
+    assert by_placeholder == body  # the frames waiting for it, not the resolved ones
     assert {r["contents"]["resolve_failure"] for r in body["results"]} == {"NoSourcemapUploaded"}
 
 

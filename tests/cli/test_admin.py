@@ -64,7 +64,8 @@ def test_project_fetch_setting(env):
     assert out.strip() == "project 1: fetching from cdn.example.com, example.org"
     assert run(env, "projects", "fetch", "1", "--off").stdout.strip() == "project 1: fetching off"
     assert "no project 9" in run(env, "projects", "fetch", "9", "--off", ok=False).stderr
-    for bad in (["--allow-domain", "http://x/"], ["--allow-domain", "x", "--auth-header", "nocolon"], []):
+    for bad in (["--allow-domain", "http://x/"], ["--allow-domain", "x", "--auth-header", "nocolon"],
+                ["--allow-domain", "x", "--auth-header", "Host: internal"], []):
         assert run(env, "projects", "fetch", "1", *bad, ok=False).returncode == 2, bad
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,23 @@ from symbols.db.symbol_sets import insert_symbol_set, mark_processed, record_fai
 from tests.support.bundles import REPO
 from tests.support.cli import run_cli
 
-HEAVY = ("numpy", "aiohttp", "sqlalchemy", "boto3", "botocore", "zstandard", "tree_sitter", "jinja2", "pydantic")
+HEAVY = ("numpy", "aiohttp", "sqlalchemy", "boto3", "botocore", "zstandard", "tree_sitter", "jinja2", "pydantic",
+         "asyncpg", "aiosqlite", "alembic", "redis", "sqlglot", "yaml", "orjson", "prometheus_client",
+         "cryptography", "re2", "pathspec", "symbols.config")
+
+
+def test_version_loads_nothing_but_the_package() -> None:
+    """`symbols --version` (the console script runs ``symbols.__main__:run``, as `python -m
+    symbols` does) prints click's line without loading click or the command line."""
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["symbols"] == "symbols.__main__:run"
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "symbols", "--version"],
+                          capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout == "symbols, version 0.1.0\n"
+    assert run_cli("--version").stdout == done.stdout  # the same line as click's version option
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "symbols" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in (*HEAVY, "click") or m.startswith("symbols.")) == []
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])

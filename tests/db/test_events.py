@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import func, select
 
-from symbols.db import access
+from symbols.db import access, symbol_sets
 from symbols.db import events as store
-from symbols.db.tables import frames_awaiting_symbols
+from symbols.db.tables import frames_awaiting_symbols, jobs
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -68,3 +70,74 @@ async def test_awaiting_symbols_is_bounded_per_ref(database, monkeypatch):
     async with database.connect() as conn:
         count = (await conn.execute(select(func.count()).select_from(frames_awaiting_symbols))).scalar_one()
     assert count == 2
+
+
+async def test_events_stored_after_their_set_was_processed_or_failed_are_woken(database):
+    """The set's own wake-up ran before these events were stored as waiting (the pipeline's
+    queued fetch can finish first): storing them enqueues it again, for those refs only."""
+    team = await _project(database)
+    async with database.begin() as conn:
+        done = await symbol_sets.insert_symbol_set(conn, project_id=team, ref="https://a.test/done.js",
+                                                   storage_ptr="p/done")
+        await symbol_sets.mark_processed(conn, done, "p/done")
+        failed = await symbol_sets.insert_symbol_set(conn, project_id=team, ref="https://a.test/gone.js",
+                                                     storage_ptr=None)
+        await symbol_sets.set_failure_reason(conn, failed, '{"kind": "FetchFailed"}')
+        await symbol_sets.insert_symbol_set(conn, project_id=team, ref="chunk-pending", storage_ptr="p/pending")
+        await store.await_symbols(conn, team, {str(uuid.uuid4()): {
+            "https://a.test/done.js", "https://a.test/gone.js", "chunk-pending", "chunk-never-uploaded"}})
+    async with database.connect() as conn:
+        rows = (await conn.execute(select(jobs.c.kind, jobs.c.payload).order_by(jobs.c.id))).all()
+    assert [(r.kind, orjson.loads(r.payload)) for r in rows] == [
+        ("resolve_waiting_events", {"ref": "https://a.test/done.js"}),
+        ("resolve_waiting_events", {"ref": "https://a.test/gone.js"}),
+    ]
+
+
+async def _set_being_processed(db, team: int) -> str:
+    async with db.begin() as conn:
+        return await symbol_sets.insert_symbol_set(conn, project_id=team, ref="chunk-race", storage_ptr="ptr",
+                                                   content_hash="ab" * 32, size_bytes=1)
+
+
+async def _wake_jobs(db, team: int) -> list[dict]:
+    async with db.connect() as conn:
+        rows = await conn.execute(select(jobs.c.payload).where(
+            jobs.c.project_id == team, jobs.c.kind == store.RESOLVE_WAITING_EVENTS))
+        return [orjson.loads(r.payload) for r in rows]
+
+
+async def test_waits_stored_while_their_set_is_marked_processed_are_woken(database):
+    """Storing waits and marking their set processed at the same time: whichever commits
+    last sees the other (PostgreSQL: the stored waits share-lock the set row)."""
+    team = await _project(database)
+    set_id = await _set_being_processed(database, team)
+
+    async def process() -> list[int]:
+        async with database.begin() as conn:
+            assert await symbol_sets.mark_processed(conn, set_id, "ptr")
+            return await store.enqueue_waiting_events(conn, set_id)
+
+    async with database.begin() as storing:  # the waits are stored first, committed last
+        await store.await_symbols(storing, team, {str(uuid.uuid4()): {"chunk-race"}})
+        processing = asyncio.create_task(process())
+        await asyncio.sleep(0.3)  # the processing reaches the set row and waits
+    assert len(await processing) == 1
+    assert await _wake_jobs(database, team) == [{"ref": "chunk-race"}]
+
+
+async def test_waits_stored_after_their_set_was_marked_but_before_it_committed_are_woken(database):
+    team = await _project(database)
+    set_id = await _set_being_processed(database, team)
+
+    async def store_waits() -> None:
+        async with database.begin() as conn:
+            await store.await_symbols(conn, team, {str(uuid.uuid4()): {"chunk-race"}})
+
+    async with database.begin() as processing:  # marked first, committed while the waits are stored
+        assert await symbol_sets.mark_processed(processing, set_id, "ptr")
+        assert await store.enqueue_waiting_events(processing, set_id) == []
+        storing = asyncio.create_task(store_waits())
+        await asyncio.sleep(0.3)  # the waits are inserted and their check waits for the set row
+    await storing
+    assert await _wake_jobs(database, team) == [{"ref": "chunk-race"}]

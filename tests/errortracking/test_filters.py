@@ -1,10 +1,12 @@
 """Property filters: validation (PostHog's details), each operator, arrays, missing values,
-globals, bounded regexes."""
+globals, bounded regexes, relative dates counted from the moment of evaluation."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from symbols.errortracking import operators
 from symbols.errortracking.filters import (
     MAX_DEPTH,
     MAX_LEAVES,
@@ -60,7 +62,10 @@ def test_invalid_payloads_get_posthogs_detail(bad):
     (leaf("x", "between", ["a", 1]), "between needs numeric values."),
     (leaf("x", "not_between", [1]), "not_between needs a two-element array [min, max]."),
     (leaf("x", "semver_gt", "latest"), "semver_gt needs a version such as '1.2.3', not 'latest'."),
-    (leaf("x", "is_date_after", "-7d"), "Date filters need an ISO 8601 date, not '-7d'."),
+    (leaf("x", "is_date_after", "-7x"), "Date filters need an ISO 8601 date, not '-7x'."),
+    (leaf("x", "is_date_after", "-10000d"), "Date filters need an ISO 8601 date, not '-10000d'."),
+    (leaf("x", "is_date_after", "- 7d"), "Date filters need an ISO 8601 date, not '- 7d'."),
+    (leaf("x", "is_date_before", "-9999y"), "Date filters reach before year 1."),
     (leaf("x", "exact"), "Operator 'exact' needs a value."),
     (leaf("x", "exact", "a", type="cohort"), "Unsupported filter type 'cohort'."),
 ])
@@ -255,3 +260,40 @@ def test_compiled_once_and_reused():
     results = [predicate({"properties": {"p": f"x{i}" if i % 2 else "y", "q": i % 5}})
                for i in range(10)]
     assert results == [False, True, False, True, True, True, False, True, False, True]
+
+
+NOW = datetime(2024, 3, 31, 12, 0, 0, 500_000, tzinfo=UTC)
+
+
+def ago(**delta) -> str:
+    return (NOW - timedelta(**delta)).isoformat()
+
+
+@pytest.mark.parametrize("op, value, x, expected", [
+    ("is_date_after", "-7d", ago(days=6), True), ("is_date_after", "-7d", ago(days=8), False),
+    ("is_date_after", "7d", ago(days=6), True),  # the sign is optional: always before now
+    ("is_date_before", "-24h", ago(hours=25), True), ("is_date_before", "-24h", ago(hours=23), False),
+    ("is_date_after", "-2w", ago(days=13), True), ("is_date_after", "-2w", ago(days=15), False),
+    ("is_date_exact", "-1h", ago(hours=1), True),  # to the second
+    ("is_date_exact", "-1h", ago(hours=1, seconds=1), False),
+    # Calendar months and years; 31 March - 1 month is 29 February (a leap year).
+    ("is_date_exact", "-1m", "2024-02-29T12:00:00Z", True),
+    ("is_date_after", "-1m", "2024-02-29T12:00:01Z", True),
+    ("is_date_before", "-13m", "2023-02-28T11:59:59Z", True),
+    ("is_date_exact", "-1y", "2023-03-31T12:00:00Z", True),
+    ("is_date_after", "-1y", int((NOW - timedelta(days=300)).timestamp()), True),
+    ("is_date_after", "-1y", "not a date", False), ("is_date_after", "-1y", None, False),
+])
+def test_relative_dates(monkeypatch, op, value, x, expected):
+    monkeypatch.setattr(operators, "utc_now", lambda: NOW)
+    assert one({"p": x}, "p", op, value) is expected
+
+
+def test_relative_dates_move_with_the_clock(monkeypatch):
+    clock = [NOW]
+    monkeypatch.setattr(operators, "utc_now", lambda: clock[0])
+    predicate = compile_filters(parse_filters({"type": "AND", "values": [leaf("p", "is_date_after", "-1h")]}))
+    seen = {"properties": {"p": ago(minutes=30)}}
+    assert predicate(seen) is True
+    clock[0] = NOW + timedelta(hours=1)  # compiled once; an hour later the same event is too old
+    assert predicate(seen) is False

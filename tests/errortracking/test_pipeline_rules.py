@@ -23,8 +23,8 @@ class Rules:
     def __init__(self) -> None:
         self.seen: dict[str, list] = {"group": [], "suppress": [], "assign": []}
 
-    async def rules_for(self, project_id: int):
-        return self
+    async def rules_for(self, project_ids):
+        return dict.fromkeys(project_ids, self)
 
     def group(self, props: Mapping[str, Any]) -> GroupMatch | None:
         self.seen["group"].append(dict(props))

@@ -1,15 +1,18 @@
 """Rules saved through the domain, applied by ``RuleCache`` to real events in the pipeline
 (SQLite and PostgreSQL): grouping regroups (its assignee wins), suppression drops with
 cymbal's deterministic sampling, assignment assigns on create only, a rule that fails gets
-``disabled_data`` once and is skipped until edited, and edits are picked up without a restart."""
+``disabled_data`` once and is skipped until edited, and edits are picked up without a
+restart, a batch's projects checked in one query."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
+from symbols.db.access import create_project
 from symbols.db.rules import get_rule
 from symbols.db.tables import issue_assignments
 from symbols.db.users import create_user
@@ -167,19 +170,54 @@ async def test_a_failing_rule_is_disabled_once_and_skipped_until_edited(harness)
     assert (await _drain(harness)).suppressed == 1
 
 
+async def _loaded(cache, project):
+    return (await cache.rules_for([project]))[project]
+
+
 async def test_edits_reach_a_running_worker_after_the_check_interval(harness):
     db, project = harness.db, harness.project_id
     cache = harness.rules
-    assert (await cache.rules_for(project)).suppression.rules == []
+    assert (await _loaded(cache, project)).suppression.rules == []
     rule = await rules.create(db, "suppression", project, {"filters": _leaf("plan", "pro")})
     harness.clock.now += 0.5
-    assert (await cache.rules_for(project)).suppression.rules == []  # checked under a second ago
+    assert (await _loaded(cache, project)).suppression.rules == []  # checked under a second ago
     harness.clock.now += 0.6
-    [loaded] = (await cache.rules_for(project)).suppression.rules
+    [loaded] = (await _loaded(cache, project)).suppression.rules
     assert loaded.rule.id == rule.id
-    same = await cache.rules_for(project)
+    same = await _loaded(cache, project)
     harness.clock.now += 5
-    assert await cache.rules_for(project) is same  # version unchanged: not compiled again
+    assert await _loaded(cache, project) is same  # version unchanged: not compiled again
     await rules.delete(db, "suppression", project, rule.id)
     harness.clock.now += 5
-    assert (await cache.rules_for(project)).suppression.rules == []
+    assert (await _loaded(cache, project)).suppression.rules == []
+
+
+async def test_a_batch_of_projects_is_checked_in_one_query(harness):
+    db, cache = harness.db, harness.rules
+    async with db.begin() as conn:
+        projects = [harness.project_id] + [(await create_project(conn, f"p{n}")).id for n in range(3)]
+    rule = await rules.create(db, "suppression", projects[1], {"filters": _leaf("plan", "pro")})
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sqlalchemy_event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        found = await cache.rules_for(projects)
+        harness.clock.now += 0.5
+        again = await cache.rules_for(projects[::-1])  # all checked under a second ago
+        checks = len([s for s in statements if "error_tracking_rule_versions" in s])
+        edited = await rules.create(db, "grouping", projects[3], {"filters": _leaf("plan", "pro")})
+        harness.clock.now += 1
+        statements.clear()
+        later = await cache.rules_for(projects)
+        rechecks = len([s for s in statements if "error_tracking_rule_versions" in s])
+    finally:
+        sqlalchemy_event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert checks == 1 and rechecks == 1
+    assert set(found) == set(projects) and all(again[p] is found[p] for p in projects)
+    assert [c.rule.id for c in found[projects[1]].suppression.rules] == [rule.id]
+    assert all(found[p].suppression.rules == [] for p in projects if p != projects[1])
+    assert all(later[p] is found[p] for p in projects[:3])  # unchanged: not loaded again
+    assert [c.rule.id for c in later[projects[3]].grouping.rules] == [edited.id]

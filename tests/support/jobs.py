@@ -16,6 +16,7 @@ from symbols.db.symbol_sets import insert_symbol_set
 from symbols.storage import LocalBlobStore
 from symbols.symbol_sets.blobs import blob_key
 from symbols.symbol_sets.pool import IndexBuilder
+from symbols.symbol_sets.upload import SpooledFile, check_direct, store_direct
 from symbols.workers import Deps
 
 
@@ -42,6 +43,16 @@ class Env:
             )
             await enqueue_symbol_set_processing(conn, set_id, self.project_id)
         return set_id, ptr
+
+    async def upload_direct(self, ref: str, data: bytes, tmp_dir: Path) -> str:
+        """The service's direct upload of ``data`` as ``ref`` (filling the set of that ref
+        if there is one, a placeholder included); the set's id."""
+        path = tmp_dir / f"upload-{ref}"
+        path.write_bytes(data)
+        existing = await check_direct(self.db, self.project_id, ref, None)
+        spooled = SpooledFile(path, len(data), hashlib.sha512(data).hexdigest(), data[:64])
+        set_id, _ = await store_direct(self.db, self.store, self.project_id, ref, None, existing, spooled)
+        return set_id
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A pipeline over a real database, a local blob store and the real resolution layers,
-fed through the real capture stream; the fixture bundle's symbol sets uploaded on demand."""
+fed through the real capture stream; the fixture bundle's symbol sets uploaded on demand
+through the service's direct upload (so an upload fills a placeholder as it would)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from sqlalchemy import select
 from symbols.db import Database
 from symbols.db.access import create_project
 from symbols.db.events import events_by_uuid
-from symbols.db.symbol_sets import insert_symbol_set
 from symbols.db.tables import issue_fingerprints, issues
 from symbols.errortracking.capture import CapturedEvent
 from symbols.errortracking.pipeline import Outcome, Pipeline
@@ -23,9 +23,9 @@ from symbols.errortracking.ruleset import RuleSource
 from symbols.errortracking.stream import DatabaseStream, EventStream
 from symbols.resolve import IndexCache, IndexLoader, Resolver
 from symbols.storage import LocalBlobStore
-from symbols.symbol_sets.blobs import blob_key
 from symbols.symbol_sets.container import pack
 from symbols.symbol_sets.pool import IndexBuilder
+from symbols.symbol_sets.upload import SpooledFile, check_direct, store_direct
 
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "dist"
 APP = DIST / "assets" / "app.js"
@@ -80,16 +80,18 @@ class Harness:
         return Pipeline(self.db, self.stream, self.resolver, self.rules)
 
     async def upload(self, ref: str, script: Path = APP, *, project_id: int | None = None) -> str:
-        """Store the bundle and its map as a symbol set named ``ref`` (indexed on first use)."""
+        """Upload the bundle and its map as the symbol set ``ref`` (indexed on first use); its id."""
         data = pack(script.with_name(script.name + ".map").read_bytes(), script.read_bytes())
         project = project_id or self.project_id
-        key = blob_key(project)
-        await self.store.put_bytes(key, data)
-        async with self.db.begin() as conn:
-            return await insert_symbol_set(
-                conn, project_id=project, ref=ref, storage_ptr=key,
-                content_hash=hashlib.sha512(data).hexdigest(), size_bytes=len(data),
-            )
+        spooled = self.store.root.parent / f"upload-{uuid.uuid4()}"
+        spooled.write_bytes(data)
+        try:
+            existing = await check_direct(self.db, project, ref, None)
+            file = SpooledFile(spooled, len(data), hashlib.sha512(data).hexdigest(), data[:64])
+            symbol_set_id, _ = await store_direct(self.db, self.store, project, ref, None, existing, file)
+        finally:
+            spooled.unlink()
+        return symbol_set_id
 
     async def publish(self, *events: CapturedEvent, project_id: int | None = None) -> None:
         await self.stream.publish(project_id or self.project_id, [(e.uuid, e.to_bytes()) for e in events])

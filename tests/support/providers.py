@@ -2,10 +2,12 @@
 GitLab (REST v4), Linear (GraphQL) and Jira Cloud (REST v3) as their documentation
 describes them: the request each checks (credentials, required fields), the success
 answer, and the error answers (validation, credentials, rate limits with their headers,
-server faults). ``fail[kind]`` picks the next answers' failure for a provider."""
+server faults). ``fail[kind]`` picks the next answers' failure for a provider; while
+``hold`` is set, every request is recorded, then waits for it before it is answered."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ class FakeProviders:
     fail: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str, dict, dict]] = field(default_factory=list)  # kind, path, headers, body
     counter: int = 0
+    hold: asyncio.Event | None = None
 
     @property
     def url(self) -> str:
@@ -39,6 +42,8 @@ class FakeProviders:
         except ValueError:
             body = None
         self.requests.append((kind, request.path, dict(request.headers), body))
+        if self.hold is not None:
+            await self.hold.wait()
         return body if isinstance(body, dict) else {}
 
     async def github(self, request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
+from symbols.db.symbol_sets import list_symbol_sets
 from symbols.db.tables import capture_stream, events, issue_fingerprints, issues
 from symbols.errortracking.pipeline import Pipeline
 from symbols.errortracking.stream import DatabaseStream
@@ -34,7 +35,7 @@ async def _publish(db, project_id: int, count: int, kinds: int) -> None:
     await DatabaseStream(db).publish(project_id, [(e.uuid, e.to_bytes()) for e in items])
 
 
-async def test_a_late_upload_resolves_stored_events_through_the_jobs(env):
+async def test_a_late_upload_resolves_stored_events_through_the_jobs(env, tmp_path):
     resolver = Resolver(env.db, IndexLoader(env.db, env.store, env.deps.builder, IndexCache(64 << 20)))
     stream = DatabaseStream(env.db)
     consumer = PipelineConsumer(Pipeline(env.db, stream, resolver), stream, batch=10, burst=True)
@@ -47,8 +48,12 @@ async def test_a_late_upload_resolves_stored_events_through_the_jobs(env):
     async with env.db.connect() as conn:
         row = (await conn.execute(select(events.c.properties, events.c.issue_id))).one()
     assert {f["resolved"] for f in row.properties["$exception_list"][0]["stacktrace"]["frames"]} == {False}
+    async with env.db.connect() as conn:
+        [placeholder], _ = await list_symbol_sets(conn, env.project_id, status="invalid")
+    assert (placeholder.ref, placeholder.storage_ptr) == ("chunk-late", None)
 
-    await env.upload("chunk-late", pack(APP.with_name("app.js.map").read_bytes(), APP.read_bytes()))
+    data = pack(APP.with_name("app.js.map").read_bytes(), APP.read_bytes())
+    assert await env.upload_direct("chunk-late", data, tmp_path) == placeholder.id  # filled, not a new set
     ran = await Worker(Deps(env.db, env.store, env.deps.builder, resolver), poll_seconds=0.05).run_burst()
 
     assert ran == {"done": 2}  # process_symbol_set, then resolve_waiting_events

@@ -23,6 +23,8 @@ class Item:
     frames: list[dict[str, Any]] = field(default_factory=list)
     # Chunk ids / URLs of symbol sets not uploaded yet that frames of this event named.
     awaiting: set[str] = field(default_factory=set)
+    # Of those, the chunk ids (or debug ids): placeholder sets record them.
+    missing_chunk_ids: set[str] = field(default_factory=set)
     # What grouping and suppression rules see (``rules_view``), built once when asked.
     view: dict[str, Any] | None = None
     group: GroupMatch | None = None

@@ -85,6 +85,8 @@ async def resolve_items(resolver: FrameResolver, project_id: int, items: Sequenc
                     shaped, row = shaped_js[key]
                     if AWAITING in shaped:
                         item.awaiting.add(shaped[AWAITING])
+                        if raw["chunk_id"] or raw.get("debug_id"):
+                            item.missing_chunk_ids.add(shaped[AWAITING])
                 else:
                     shaped, row = _split(passthrough(raw), None)
                 item.frames.append(row)

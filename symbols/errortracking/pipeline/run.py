@@ -57,9 +57,10 @@ class Pipeline:
     async def process(self, batch: Batch) -> Outcome:
         counts = dict.fromkeys(("stored", "duplicates", "suppressed", "undecodable", "unknown_project"), 0)
         by_project = _decode(batch.messages, counts)
-        rulesets = {}
+        found = await self.rules.rules_for(list(by_project)) if by_project else {}
+        rulesets = {project_id: guarded(rules) for project_id, rules in found.items()}
         for project_id, items in by_project.items():
-            rules = rulesets[project_id] = guarded(await self.rules.rules_for(project_id))
+            rules = rulesets[project_id]
             await resolve_items(self.resolver, project_id, [i for i in items if i.is_exception])
             fingerprint_items(rules, items)
             by_project[project_id], dropped = unsuppressed(rules, items)

@@ -3,8 +3,9 @@
 Every event's distinct id gets its person first (``$identify`` links an anonymous id), and
 the event is stored with that ``person_id``. Events are inserted once per (project, uuid);
 only those actually inserted count on
-their issues (occurrences, first and last seen) and record the symbol sets they wait for,
-so a batch delivered twice never counts twice. Resolved frames go to ``stack_frames``.
+their issues (occurrences, first and last seen) and record the symbol sets they wait for
+(and a placeholder set per chunk id never uploaded, capped per project), so a batch
+delivered twice never counts twice. Resolved frames go to ``stack_frames``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ...db import Connection
 from ...db.events import EventRow, await_symbols, insert_events, stored_uuids, upsert_stack_frames
 from ...db.issues import Occurrences, record_occurrences
 from ...db.persons import update_persons
+from ...db.symbol_sets import record_placeholders
 from .item import Item
 
 
@@ -45,6 +47,7 @@ async def store_items(conn: Connection, project_id: int, items: Sequence[Item]) 
     await record_occurrences(conn, _occurrences(new))
     await upsert_stack_frames(conn, project_id, [f for i in new for f in i.frames])
     await await_symbols(conn, project_id, {i.event.uuid: i.awaiting for i in new if i.awaiting})
+    await record_placeholders(conn, project_id, (ref for i in new for ref in i.missing_chunk_ids))
     return len(new)
 
 
