@@ -41,7 +41,9 @@ def test_sets_not_ready_to_resolve_with_are_never_kept():
         "upload not finished": replace(READY, uploaded_at=None),
         "no blob": replace(READY, storage_ptr=None),
         "not processed yet": replace(READY, processed_at=None),
+        "placeholder": replace(READY, storage_ptr=None, uploaded_at=None, processed_at=None, content_hash=None),
     }
+    assert not_ready["placeholder"].placeholder
     for why, symbol_set in not_ready.items():
         cache.put(1, ("ref", why), symbol_set)
         assert cache.get(1, ("ref", why)) is None, why
