@@ -15,6 +15,7 @@ and the pipeline consumer, either of which can be turned off.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -60,6 +61,15 @@ log = logging.getLogger("symbols.worker")
 # JSON bodies (bulk requests) are capped here; file uploads are streamed and capped by
 # settings.max_upload_bytes instead.
 MAX_JSON_BODY = 4 * 1024 * 1024
+
+
+def settle_garbage_collector() -> None:
+    """Once a process has started: what exists now lives as long as it, so full collections
+    stop walking it (``gc.freeze``), and they run less often, since the resolver keeps many
+    small objects (frames' answers, context lines) that a full collection walks for nothing
+    (the warm resolve bench, answers not kept: 52 -> 42 us a frame, p99 119 -> 52 ms)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 def _metrics_for(db: Database) -> Metrics:
@@ -225,6 +235,7 @@ async def run_worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, partial(_stop, worker, consumer))
+        settle_garbage_collector()
         async with retention_running(db, None if burst else settings.event_retention_days):
             await asyncio.gather(*loops)
         return dict(worker.stats) | (dict(consumer.stats) if consumer else {})

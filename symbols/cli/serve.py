@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ..api import CONTEXT
 from ..api.guard import GuardedRunner, limit_accept_errors
-from ..app import create_app
+from ..app import create_app, settle_garbage_collector
 from ..config import Settings
 from ..db.access import KNOWN_SCOPES, bootstrap
 from ..logging import configure_logging
@@ -64,6 +64,7 @@ async def _serve(app: web.Application, settings: Settings) -> None:
     runner = GuardedRunner(app, read_timeout=settings.read_timeout_seconds,
                            max_connections=settings.max_connections, access_log=None)
     await runner.setup()
+    settle_garbage_collector()
     try:
         await web.TCPSite(runner, settings.host, settings.port).start()
         log.info("listening on http://%s:%s", settings.host, settings.port)
