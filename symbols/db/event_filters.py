@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from .tables import events
+from .tables import events, exception_lists
 
 # A property string that reads as a number (bounded exponent: never a cast overflow).
 NUMBER_RE = r"^-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?$"
@@ -232,14 +232,17 @@ def _values(value: Any) -> list[Any]:
 
 
 def _containment(node: PropertyTest) -> ColumnElement:
-    props, key = events.c.properties, node.path
+    # An exception list is tested on its own expression: its index, and its statistics.
+    target, key = events.c.properties, node.path
+    if node.per_element and len(key) == 1 and key[0] in exception_lists:
+        target, key = exception_lists[key[0]], ()
     options = []
     for value in _values(node.value):
         for form in json_forms(value):
             doc: Any = [form] if node.per_element else form
             for part in reversed(key):
                 doc = {part: doc}
-            options.append(props.op("@>", is_comparison=True)(cast(literal(doc, JSONB), JSONB)))
+            options.append(target.op("@>", is_comparison=True)(cast(literal(doc, JSONB), JSONB)))
     return or_(*options) if options else false()
 
 
