@@ -9,7 +9,10 @@ Property values follow ClickHouse, where PostHog runs event queries: a property 
 through its text form (``"Chrome"``, ``1.5``, ``true``), so ``exact "1"`` matches the string
 "1" and the number 1, ``exact "true"`` the string and the boolean. On PostgreSQL ``exact``,
 ``is_not``, ``in`` and ``not_in`` are JSONB containment (``properties @> {"k": v}``), which
-the GIN (jsonb_path_ops) index of migration 0004 serves. ``gt``/``lt``/... compare numbers
+the GIN (jsonb_path_ops) index of migration 0004 serves; on an exception list it is the
+list's own containment (``properties -> '$exception_types' @> [v]``), served by that
+list's index of migration 0007, whose statistics tell the planner how common the value
+is. ``gt``/``lt``/... compare numbers
 when the filter value is numeric (a numeric string property counts), else strings.
 ``$exception_types`` and the other array properties are tested per element (some element
 passes). Regexes are PostgreSQL's on PostgreSQL and RE2 on SQLite (``sqlite_functions``).
