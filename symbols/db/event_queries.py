@@ -108,8 +108,9 @@ async def _plan_settings(conn: AsyncConnection) -> None:
     may keep a generic plan, one made without the filter's values, so without the
     statistics that tell a common property value from a rare one (a wrong guess is the
     difference between reading a hundred rows and a hundred thousand)."""
-    await conn.execute(text(f"SET LOCAL statement_timeout = {LIST_TIMEOUT_MS}"))
-    await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    await conn.execute(text(  # SET LOCAL, both in one round trip
+        f"SELECT set_config('statement_timeout', '{LIST_TIMEOUT_MS}', true),"
+        " set_config('plan_cache_mode', 'force_custom_plan', true)"))
 
 
 async def explain_list(conn: AsyncConnection, q: EventQuery) -> list[str]:

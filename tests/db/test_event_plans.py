@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bench.events import INSERT
 from symbols.db import access
-from symbols.db.event_queries import explain_list, list_events
+from symbols.db.event_queries import LIST_TIMEOUT_MS, explain_list, list_events
 from symbols.errortracking.events import parse_request
 from tests.databases import open_test_database
 
@@ -88,15 +88,18 @@ async def test_list_queries_use_an_index(pg):
 
 async def test_the_list_is_planned_with_its_values_every_time(pg):
     """asyncpg prepares each statement, and after five runs PostgreSQL may keep a generic
-    plan made without the filter's values; the list never runs one."""
+    plan made without the filter's values; the list never runs one, and runs under its
+    statement timeout."""
     db, project = pg
     request = parse_request(project, {"properties": json.dumps(
         [{"key": "$exception_types", "value": "Error5"}]), "after": "2000-01-01"})
     async with db.connect() as conn:
         for _ in range(8):
             assert len(await list_events(conn, request.query)) == 100
+        timeout = (await conn.execute(text("SELECT current_setting('statement_timeout')"))).scalar()
         plans = (await conn.execute(text(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
             " WHERE statement LIKE '%FROM events%ORDER BY events.timestamp DESC%'"
             " AND statement NOT LIKE '%pg_prepared_statements%'"))).all()
     assert [(generic, custom) for generic, custom in plans] == [(0, 8)]
+    assert timeout == f"{LIST_TIMEOUT_MS // 1000}s"
