@@ -207,16 +207,17 @@ events = Table(
         postgresql_ops={"properties": "jsonb_path_ops"},
     ).ddl_if(dialect="postgresql"),
 )
-# The exception lists as expressions (``properties -> key``), each with its own GIN index,
-# PostgreSQL only (migration 0007): the index serves the lists' containment filters, and
-# ANALYZE keeps its expression's statistics (how common each list is).
+# The exception lists as expressions (``properties -> key``), PostgreSQL only (migration
+# 0007): each has a GIN index of the events that have it, serving the lists' containment
+# filters, and statistics of its own (how common each list is; not declarable here).
 exception_lists = {
     key: events.c.properties.op("->")(literal_column(f"'{key}'"))
     for key in ("$exception_types", "$exception_values", "$exception_sources", "$exception_functions")
 }
 for _key, _list in exception_lists.items():
     Index(f"ix_events_{_key[1:]}", _list.label("list"), postgresql_using="gin",
-          postgresql_ops={"list": "jsonb_path_ops"}).ddl_if(dialect="postgresql")
+          postgresql_ops={"list": "jsonb_path_ops"},
+          postgresql_where=_list.is_not(None)).ddl_if(dialect="postgresql")
 
 persons = Table(
     "persons",
