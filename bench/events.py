@@ -94,6 +94,9 @@ QUERIES = {
                                            "after": "30d"},
     "nothing: $exception_values icontains": {
         "properties": [{"key": "$exception_values", "value": "no such text", "operator": "icontains"}]},
+    "nothing: $exception_values icontains, 30 d": {
+        "properties": [{"key": "$exception_values", "value": "no such text", "operator": "icontains"}],
+        "after": "30d"},
     "everything: plan in (free, enterprise)": {
         "properties": [{"key": "plan", "value": ["free", "enterprise"], "operator": "in"}], "after": "30d"},
     "everything: $os is_set": {"properties": [{"key": "$os", "operator": "is_set"}]},
