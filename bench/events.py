@@ -13,7 +13,7 @@ worst case for the heap), six browsers and five systems at random, 1 in 1,000 ev
 ``$exception_types`` and one of 5,000 ``$exception_values`` (five messages, ``#0``-``#999``).
 Rows are made by ``INSERT ... SELECT generate_series`` in chunks of a million with the
 indexes dropped, then the indexes of ``tables.py`` (the GIN indexes of migrations 0004
-and 0007 included) are built and the table analysed. ``--reuse`` migrates the database
+and 0009 included) are built and the table analysed. ``--reuse`` migrates the database
 first (a newer migration's indexes). A query the statement timeout stops is printed as
 refused. Nothing is asserted.
 """

@@ -11,7 +11,7 @@ through its text form (``"Chrome"``, ``1.5``, ``true``), so ``exact "1"`` matche
 ``is_not``, ``in`` and ``not_in`` are JSONB containment (``properties @> {"k": v}``), which
 the GIN (jsonb_path_ops) index of migration 0004 serves; on an exception list it is the
 list's own containment (``properties -> '$exception_types' @> [v]``), served by that
-list's index of migration 0007, whose statistics tell the planner how common the value
+list's index of migration 0009, whose statistics tell the planner how common the value
 is. ``gt``/``lt``/... compare numbers
 when the filter value is numeric (a numeric string property counts), else strings.
 ``$exception_types`` and the other array properties are tested per element (some element

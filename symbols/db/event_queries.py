@@ -3,7 +3,7 @@ of distinct ids, and deleting events past the retention period in batches.
 
 The list is served by indexes: (project_id, timestamp, uuid) orders it, (project_id,
 event, timestamp) and (project_id, distinct_id, timestamp) narrow it, and on PostgreSQL
-the GIN indexes on ``properties`` (migration 0004) and on each exception list (0007) serve
+the GIN indexes on ``properties`` (migration 0004) and on each exception list (0009) serve
 property equality when the value is rare; for a common one, walking the timestamp order
 finds a page sooner. Every list query on PostgreSQL runs under a statement timeout, so no
 filter can hold a connection, and is planned with its values (never a generic plan), so

@@ -208,7 +208,7 @@ events = Table(
     ).ddl_if(dialect="postgresql"),
 )
 # The exception lists as expressions (``properties -> key``), PostgreSQL only (migration
-# 0007): each has a GIN index of the events that have it, serving the lists' containment
+# 0009): each has a GIN index of the events that have it, serving the lists' containment
 # filters, and statistics of its own (how common each list is; not declarable here).
 exception_lists = {
     key: events.c.properties.op("->")(literal_column(f"'{key}'"))

@@ -11,14 +11,14 @@ keys), 1,001 entries instead of 101: a value that happens to be an entry is take
 0.1% of the rows, not 1%, which would send a rare message's filter walking millions of
 rows. Statistics on an expression need PostgreSQL 14; older servers get the indexes only.
 
-Revision ID: 0007_events_array_indexes
-Revises: 0006_project_fetch_settings
+Revision ID: 0009_events_array_indexes
+Revises: 0008_fetch_settings_sealed
 """
 
 from alembic import op
 
-revision = "0007_events_array_indexes"
-down_revision = "0006_project_fetch_settings"
+revision = "0009_events_array_indexes"
+down_revision = "0008_fetch_settings_sealed"
 branch_labels = None
 depends_on = None
 
