@@ -13,13 +13,12 @@ import asyncio
 import uuid
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from symbols.db.tables import events, frames_awaiting_symbols, jobs
 from symbols.symbol_sets.container import pack
 from tests.support.bundles import APP_JS, APP_MAP
+from tests.support.origin import script_origin
 from tests.support.pipeline import app_exception
 
 WAIT_SECONDS = 60  # how long to wait for the embedded worker; no assertion on time
@@ -30,23 +29,9 @@ NAMES = ["main", "orderTotal", "lineTotal", "checkedQuantity"]  # the bundle's f
 async def slow_origin():
     """Serves the fixture bundle as /assets/slow.js, answering once ``gate`` is set."""
     gate = asyncio.Event()
-
-    async def serve(request):
-        if request.path == "/assets/slow.js":
-            await gate.wait()
-            return web.Response(body=APP_JS, headers={"SourceMap": "slow.js.map"})
-        if request.path == "/assets/slow.js.map":
-            return web.Response(body=APP_MAP)
-        raise web.HTTPNotFound()
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", serve)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    server.gate = gate
-    yield server
-    gate.set()
-    await server.close()
+    async with script_origin("slow", gate) as server:
+        server.gate = gate
+        yield server
 
 
 def exception_event(token: str, exception: dict) -> dict:

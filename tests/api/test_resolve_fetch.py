@@ -6,36 +6,17 @@ with their reason and not fetched again."""
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from tests.support.api import resolve
-from tests.support.bundles import APP_JS, APP_MAP
+from tests.support.origin import script_origin
 
 THROW = {"platform": "web:javascript", "function": "i", "lineno": 1, "colno": 77}
 
 
 @pytest.fixture
 async def origin():
-    hits: list[str] = []
-    tokens: set[str | None] = set()
-
-    async def serve(request):
-        hits.append(request.path)
-        tokens.add(request.headers.get("X-Token"))
-        if request.path == "/assets/app.js":
-            return web.Response(body=APP_JS, headers={"SourceMap": "app.js.map"})
-        if request.path == "/assets/app.js.map":
-            return web.Response(body=APP_MAP)
-        raise web.HTTPNotFound()
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", serve)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    server.hits, server.tokens = hits, tokens
-    yield server
-    await server.close()
+    async with script_origin("app") as server:
+        yield server
 
 
 async def allow(api, *domains: str) -> None:
