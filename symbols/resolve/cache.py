@@ -2,8 +2,9 @@
 
 An entry's size is its stored index's length plus the original sources it has split into
 lines for context lines: split lazily, one source at a time, in a thread when the source
-is long, counted in the budget (an estimate: the text plus ~57 bytes a line), and not
+is long, counted in the budget (an estimate: the text plus ~65 bytes a line), and not
 split at all when that estimate alone is over the budget (its frames then have no context);
+each line's context item, made when a context first shows it and shared after;
 and the answers of frames resolved with it (with their context lines), kept for the next
 requests and counted in the budget too (``MAX_ANSWERS`` per index, then dropped all at once).
 """
@@ -26,17 +27,20 @@ STORED = "stored index"
 BUILT = "built from the upload now"
 # Sources of at least this many characters are split in a thread, off the event loop.
 INLINE_SPLIT_CHARS = 256 * 1024
-# About what one line costs once split: a str object's header and the list's pointer.
-LINE_OVERHEAD_BYTES = 57
+# About what one line costs once split: a str object's header, the list's pointer and the
+# slot of its context item.
+LINE_OVERHEAD_BYTES = 65
+# About what one line's context item costs once made (``{"number", "line"}``).
+CONTEXT_ITEM_BYTES = 200
 # About what one scope of an original source costs (its arrays' entries).
 SCOPE_BYTES = 32
 # Context lines longer than this are cut (minified sources would bloat responses).
 MAX_CONTEXT_LINE_CHARS = 1000
 # Frames' answers kept per index (then dropped all at once), and about what one costs with
-# its context (its dicts and lists; the lines' text is the split source's, or cut copies).
+# its context (its dicts and lists: the lines' items are shared, counted where made).
 MAX_ANSWERS = 16384
-ANSWER_BYTES = 800
-ANSWER_LINE_BYTES = 240
+ANSWER_BYTES = 1000
+ANSWER_LINE_BYTES = 8
 
 
 def _clip(line: str) -> str:
@@ -58,6 +62,8 @@ class LoadedIndex:
     size: int
     origin: str = ""
     _lines: dict[int, list[str] | None] = field(default_factory=dict)
+    # Per split source, each line's context item, made the first time a context shows it.
+    _items: dict[int, list[dict | None]] = field(default_factory=dict)
     _scopes: dict[int, ScopeTable | None] = field(default_factory=dict)
     _answers: _Kept = field(default_factory=lambda: _Kept(MAX_ANSWERS))
     # The cache that holds (or refused) this entry under ``_key``, told when it grows.
@@ -86,14 +92,24 @@ class LoadedIndex:
 
     def context(self, source_index: int, line: int, count: int) -> dict | None:
         """``count`` lines around 0-based ``line`` of a source split by ``source_lines``
-        (None if it is not); numbers are 1-based."""
+        (None if it is not); numbers are 1-based. Each line's item is made once and shared
+        by every context that shows it (never changed)."""
         lines = self._lines.get(source_index)
         if lines is None or not 0 <= line < len(lines):
             return None
-        before = [{"number": n + 1, "line": _clip(lines[n])} for n in range(max(0, line - count), line)]
-        after = [{"number": n + 1, "line": _clip(lines[n])}
-                 for n in range(line + 1, min(len(lines), line + 1 + count))]
-        return {"before": before, "line": {"number": line + 1, "line": _clip(lines[line])}, "after": after}
+        items = self._items.get(source_index)
+        if items is None:
+            items = self._items[source_index] = [None] * len(lines)
+        first, end = max(0, line - count), min(len(lines), line + 1 + count)
+        made = 0  # bytes of the items made now
+        for n in range(first, end):
+            if items[n] is None:
+                text = lines[n]
+                items[n] = {"number": n + 1, "line": _clip(text)}
+                made += CONTEXT_ITEM_BYTES + (len(text) if len(text) > MAX_CONTEXT_LINE_CHARS else 0)  # a cut copy
+        if made:
+            self._grow(made)
+        return {"before": items[first:line], "line": items[line], "after": items[line + 1:end]}
 
     def answer(self, key: Hashable) -> dict | None:
         """A copy of the answer kept under ``key`` (a frame and the request's options)."""
@@ -111,9 +127,7 @@ class LoadedIndex:
         context = answer.get("context")
         cost = ANSWER_BYTES
         if context is not None:
-            lines = [*context["before"], context["line"], *context["after"]]
-            cost += ANSWER_LINE_BYTES * len(lines) + sum(
-                len(x["line"]) for x in lines if len(x["line"]) > MAX_CONTEXT_LINE_CHARS)  # cut copies
+            cost += ANSWER_LINE_BYTES * (len(context["before"]) + 1 + len(context["after"]))
         kept.items[key] = dict(answer)
         kept.size += cost
         self._grow(cost)

@@ -10,6 +10,7 @@ import orjson
 from symbols.resolve.cache import (
     ANSWER_BYTES,
     ANSWER_LINE_BYTES,
+    CONTEXT_ITEM_BYTES,
     INLINE_SPLIT_CHARS,
     LINE_OVERHEAD_BYTES,
     MAX_CONTEXT_LINE_CHARS,
@@ -78,13 +79,30 @@ async def test_contexts_come_from_the_split_lines():
     assert entry.context(0, 7, 5) is None and entry.context(2, 0, 5) is None  # past the end; no content
 
 
+async def test_context_items_are_made_once_shared_and_counted_in_the_budget():
+    wide = "x" * (MAX_CONTEXT_LINE_CHARS + 1)
+    source_map = parse_source_map(orjson.dumps({
+        "version": 3, "sources": ["a.js"], "names": [], "sourcesContent": [f"a\n{wide}\nc"], "mappings": "AAAA",
+    }))
+    cache, entry = IndexCache(64 * 1024 * 1024), LoadedIndex(source_map, len(source_map.to_index_bytes()))
+    cache.put("k", entry)
+    await entry.source_lines(0)
+    before = cache.bytes
+    first = entry.context(0, 0, 1)  # lines 1 and 2 made
+    assert first["after"] == [{"number": 2, "line": wide[:MAX_CONTEXT_LINE_CHARS] + "…"}]
+    assert cache.bytes - before == 2 * CONTEXT_ITEM_BYTES + len(wide) and entry.size == cache.bytes
+    second = entry.context(0, 2, 1)  # line 3 made; line 2 shared
+    assert second["before"][0] is first["after"][0]
+    assert cache.bytes - before == 3 * CONTEXT_ITEM_BYTES + len(wide)
+
+
 async def test_answers_are_kept_as_copies_and_counted_in_the_budget(monkeypatch):
     monkeypatch.setattr("symbols.resolve.cache.MAX_ANSWERS", 2)
     cache, entry = IndexCache(64 * 1024 * 1024), _loaded()
     cache.put("k", entry)
     await entry.source_lines(0)
-    before = cache.bytes
     answer = {"line": 2, "context": entry.context(0, 1, 5)}
+    before = cache.bytes
     assert entry.answer(("frame", 5)) is None
     entry.keep_answer(("frame", 5), answer)
     answer["line"] = 99  # the caller's dict is its own
@@ -95,9 +113,8 @@ async def test_answers_are_kept_as_copies_and_counted_in_the_budget(monkeypatch)
     assert entry.answer(("frame", 0)) is None
     one = ANSWER_BYTES + 3 * ANSWER_LINE_BYTES
     assert cache.bytes - before == one and entry.size == cache.bytes
-    wide = "x" * (MAX_CONTEXT_LINE_CHARS + 1)
-    entry.keep_answer(("wide", 0), {"context": {"before": [], "line": {"number": 1, "line": wide}, "after": []}})
-    assert cache.bytes - before == one + ANSWER_BYTES + ANSWER_LINE_BYTES + len(wide)
+    entry.keep_answer(("bare", 0), {"context": {"before": [], "line": {"number": 1, "line": "x"}, "after": []}})
+    assert cache.bytes - before == one + ANSWER_BYTES + ANSWER_LINE_BYTES
     entry.keep_answer(("none", 0), {"line": 1, "context": None})  # the third: the kept ones are dropped
     assert cache.bytes - before == ANSWER_BYTES and entry.size == cache.bytes
     assert entry.answer(("frame", 5)) is None and entry.answer(("none", 0)) == {"line": 1, "context": None}
