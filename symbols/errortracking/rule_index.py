@@ -23,6 +23,7 @@ rule (the next event that passes the gate does).
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,6 +45,8 @@ _READS_PROPERTIES = ("event", "error_tracking_issue")
 _META = frozenset("\\^$.|?*+()[]{}")
 _QUANTIFIERS = frozenset("?*+{")
 _LITERAL_ESCAPES = frozenset(string.punctuation)  # RE2: an escaped non-word character is itself
+# A flag group such as (?i) matches nothing, so a quantifier after it applies to what precedes it.
+_FLAG_GROUP = re.compile(r"\(\?[A-Za-z-]*\)")
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,9 @@ def required_literal(pattern: str) -> tuple[str, bool] | None:
 
     Only the run of plain characters that opens the pattern (after ``^``) is read: the rest
     follows it in every match, unless an alternation anywhere could bypass it. A character
-    under a quantifier ends the run before it."""
-    if "|" in pattern:
+    under a quantifier ends the run before it; a flag group or a quoted run anywhere
+    (``a(?i)?`` and ``a\\Q\\E?`` make the ``a`` optional: they match nothing) gives None."""
+    if "|" in pattern or "\\Q" in pattern or _FLAG_GROUP.search(pattern):
         return None
     anchored = pattern.startswith("^")
     chars: list[str] = []

@@ -77,7 +77,7 @@ def test_candidates_give_the_same_first_match(rules, samples):
 
 # Pieces of RE2 syntax (literals, escapes, classes, groups, flags, quantifiers, anchors,
 # alternation) and texts over the same characters.
-TOKENS = ["a", "b", "ab", "A", ".", "\\.", "\\d", "\\w", "\\b", "\\Q.a\\E", "[ab]", "[^a]", "(a)", "(?:ab)",
+TOKENS = ["a", "b", "ab", "A", ".", "\\.", "\\d", "\\w", "\\b", "\\Q.a\\E", "\\Q\\E", "[ab]", "[^a]", "(a)", "(?:ab)",
           "(?i)", "(?i:a)", "?", "*", "+", "{2}", "{1,2}", "??", "|", "$", "^", "\\^", "\\$", "1", " ", "é",
           "\\x61", "\\pL"]
 TEXTS = st.text(alphabet="abAB.1 é^$\n", max_size=8)
@@ -108,6 +108,8 @@ def test_required_literals():
     assert required_literal("Timeout \\d+ms") == ("Timeout ", False)
     assert required_literal("^abc?d") == ("ab", True)  # c is optional
     assert required_literal("ab{2}") == ("a", False)
+    assert required_literal("a(?i)?") is None  # the ? quantifies the a (hypothesis found it)
+    assert required_literal("a\\Q\\E?") is None  # so does this one
     assert required_literal("abc$") == ("abc", False)
     assert required_literal("\\.min\\.js") == (".min.js", False)
     for pattern in ["abc|x", "(?i)abc", "^(a)bc", "\\Qabc\\E", "\\x61bc", "^", "", ".*", "[a]bc", "a*bc"]:
