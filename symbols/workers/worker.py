@@ -1,4 +1,6 @@
-"""The worker loop: ``concurrency`` slots, each claiming and running one job at a time.
+"""The worker loop: ``concurrency`` slots, each claiming and running one job at a time, and
+``fetch_slots`` more for the jobs that wait on other hosts (``FETCH_SCRIPT``, up to its time
+cap), so a slow origin never holds back the processing of uploads.
 
     worker = Worker(deps, concurrency=2, lease_seconds=60)
     await worker.run()          # until worker.stop(); burst=True: until the queue is empty
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..db import DatabaseUnavailable, queue
+from ..db.jobs import FETCH_SCRIPT
 from .handlers import HANDLERS, Deps, Handler, Retry
 
 if TYPE_CHECKING:
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("workers.worker")
 
 _INFRA_ERRORS = (DatabaseUnavailable, OSError)
+# Job kinds that mostly wait on the network: they run in their own slots.
+_NETWORK_KINDS = frozenset({FETCH_SCRIPT})
 
 
 def default_worker_id() -> str:
@@ -68,6 +73,7 @@ class Worker:
         *,
         handlers: Mapping[str, Handler] = HANDLERS,
         concurrency: int = 1,
+        fetch_slots: int = 2,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
         backoff_base: float = 5.0,
@@ -77,11 +83,12 @@ class Worker:
         burst: bool = False,
         metrics: Metrics | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+        if concurrency < 1 or fetch_slots < 1:
+            raise ValueError("concurrency and fetch_slots must be at least 1")
         self.deps = deps
         self.handlers = dict(handlers)
         self.concurrency = concurrency
+        self.fetch_slots = fetch_slots
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.backoff_base = backoff_base
@@ -126,7 +133,14 @@ class Worker:
         log.info("worker %s started (%d slots)", self.worker_id, self.concurrency)
         self.running = True
         try:
-            await asyncio.gather(*(self._slot() for _ in range(self.concurrency)))
+            local = sorted(set(self.handlers) - _NETWORK_KINDS)
+            network = sorted(set(self.handlers) & _NETWORK_KINDS)
+            if not local:  # a worker for network jobs only: all its slots take them
+                local, network = network, []
+            slots = [self._slot(local) for _ in range(self.concurrency)]
+            if network:
+                slots += [self._slot(network) for _ in range(self.fetch_slots)]
+            await asyncio.gather(*slots)
         finally:
             self.running = False
         log.info("worker %s stopped", self.worker_id, extra={"stats": dict(self.stats)})
@@ -144,8 +158,7 @@ class Worker:
         except TimeoutError:
             pass
 
-    async def _slot(self) -> None:
-        kinds = sorted(self.handlers)
+    async def _slot(self, kinds: list[str]) -> None:
         while not self.stopping:
             try:
                 job = await queue.claim(self.deps.db, self.worker_id, lease_seconds=self.lease_seconds, kinds=kinds)
