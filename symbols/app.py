@@ -25,7 +25,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import sealing
 from .api import CONTEXT, AppContext, setup_routes
 from .api.auth import KeyCache
 from .api.middleware import errors, observe
@@ -106,7 +105,7 @@ def _resolution(settings: Settings, db: Database, store: BlobStore, builder: Ind
     cache = IndexCache(settings.cache_bytes)
     metrics.track_cache(cache)
     loader = IndexLoader(db, store, builder, cache, metrics=metrics)
-    fetch_settings = FetchSettings(db, sealing.SecretBox(secret, sealing.FETCH_HEADERS))
+    fetch_settings = FetchSettings(db, secret)
     fetcher = ScriptFetcher(db, store, fetch_settings, test_networks=settings.fetch_test_networks)
     sets = SetCache()  # one for both: a write forgets the project's sets for both at once
     return _Resolution(Resolver(db, loader, metrics=metrics, fetcher=fetcher, sets=sets),

@@ -53,7 +53,6 @@ def list_() -> None:
 def fetch(project_id: int, domains: tuple[str, ...], auth_header: str | None, off: bool) -> None:
     """Let the service fetch scripts and maps nobody uploaded (public addresses only).
     The same setting as the API's .../error_tracking/fetch_settings/."""
-    from .. import sealing
     from ..errors import InvalidInput, Missing
     from ..resolve.fetch_settings import FetchSettings
     from ..signing import load_signing_key
@@ -70,7 +69,7 @@ def fetch(project_id: int, domains: tuple[str, ...], auth_header: str | None, of
     secret = load_signing_key(settings)
 
     async def work(db):
-        fetch_settings = FetchSettings(db, sealing.SecretBox(secret, sealing.FETCH_HEADERS))
+        fetch_settings = FetchSettings(db, secret)
         if off:
             return await fetch_settings.change(project_id, enabled=False)
         return await fetch_settings.change(project_id, enabled=True, allowed_domains=domains, auth_header=header)

@@ -14,7 +14,7 @@ from ..db import Database
 from ..db.access import project_exists
 from ..db.fetch_settings import StoredFetchSetting, get_fetch_setting, put_fetch_setting
 from ..errors import InvalidInput, Missing
-from ..sealing import SecretBox, Unreadable
+from ..sealing import FETCH_HEADERS, SecretBox, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,12 @@ def _view(stored: StoredFetchSetting | None) -> FetchSettingView:
 
 
 class FetchSettings:
-    """Projects' fetch settings over the database, sealing the header with ``box``
-    (``SecretBox(secret, sealing.FETCH_HEADERS)``, built by ``app.py``)."""
+    """Projects' fetch settings over the database, sealing the header with the service's
+    ``secret_key`` (its key for fetch headers, ``sealing.FETCH_HEADERS``)."""
 
-    def __init__(self, db: Database, box: SecretBox) -> None:
+    def __init__(self, db: Database, secret_key: bytes) -> None:
         self.db = db
-        self.box = box
+        self.box = SecretBox(secret_key, FETCH_HEADERS)
 
     async def for_fetch(self, project_id: int) -> FetchSetting | None:
         """The setting a fetch uses; None when fetching is off."""
