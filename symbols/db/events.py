@@ -7,11 +7,12 @@ twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .jobs import RESOLVE_WAITING_EVENTS, enqueue_job
@@ -127,12 +128,13 @@ async def await_symbols(conn: AsyncConnection, team_id: int, refs_by_event: dict
     ]
     if not rows:
         return
+    refs = sorted({row["ref"] for row in rows})
+    await lock_refs(conn, team_id, refs)
     await conn.execute(insert_ignoring_conflicts(conn, frames_awaiting_symbols), rows)
     # A set processed (or failed: a fetch the pipeline queued) since these frames were
     # resolved woke its waiting events before these were stored: wake them now. The sets are
     # share-locked whatever their state (PostgreSQL): a processing that marks one after this
     # read waits for this commit, and then sees these waits; one marked first is read here.
-    refs = sorted({row["ref"] for row in rows})
     there = await conn.execute(
         select(symbol_sets.c.ref, symbol_sets.c.processed_at, symbol_sets.c.failure_reason)
         .where(symbol_sets.c.team_id == team_id, symbol_sets.c.ref.in_(refs))
@@ -141,6 +143,24 @@ async def await_symbols(conn: AsyncConnection, team_id: int, refs_by_event: dict
     )
     for ref in sorted(r.ref for r in there if r.processed_at is not None or r.failure_reason is not None):
         await enqueue_job(conn, RESOLVE_WAITING_EVENTS, {"ref": ref}, team_id)
+
+
+async def lock_refs(conn: AsyncConnection, team_id: int, refs: Sequence[str], *, exclusive: bool = False) -> None:
+    """Until the commit, hold ``refs`` of the project shared (waits being stored for them)
+    or exclusive (a set being recorded under one). On PostgreSQL a set row inserted now is
+    invisible to the waits' share-locking read, so only these advisory locks order a new
+    set (a fetch's recorded failure) against waits stored in the same instant; SQLite has
+    one writer at a time."""
+    if conn.dialect.name != "postgresql" or not refs:
+        return
+    keys = sorted({_lock_key(team_id, ref) for ref in refs})
+    lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await conn.execute(text(f"SELECT count({lock}(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys})
+
+
+def _lock_key(team_id: int, ref: str) -> int:
+    digest = hashlib.blake2b(f"{team_id}\x00{ref}".encode(), digest_size=8, person=b"symbols-waits").digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 async def _full_refs(conn: AsyncConnection, team_id: int, refs: list[str]) -> set[str]:

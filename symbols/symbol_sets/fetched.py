@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from ..db import Database
-from ..db.events import enqueue_waiting_events
+from ..db.events import enqueue_waiting_events, lock_refs
 from ..db.jobs import enqueue_symbol_set_processing
 from ..db.symbol_sets import get_symbol_set_by_ref, insert_symbol_set, set_failure_reason
 from ..storage import BlobStore
@@ -32,6 +32,8 @@ async def record_fetched(
         key = blob_key(project_id)
         await store.put_bytes(key, data)
     async with db.begin() as conn:
+        # Waits being stored for this URL right now are seen once they commit.
+        await lock_refs(conn, project_id, [url], exclusive=True)
         if await get_symbol_set_by_ref(conn, project_id, url) is not None:
             created = None
         else:
