@@ -3,10 +3,11 @@ again (a feature beyond PostHog and Sentry, which keep such frames unresolved fo
 
 ``reresolve_awaiting(db, resolver, project_id, ref)`` takes the events recorded as waiting
 for ``ref`` (a chunk id or script URL; ``db.events.await_symbols``) in bounded batches. In
-each event, a frame still waiting for ``ref`` (its ``symbol_set_ref``) is looked up again,
-at its minified position, in the set now present; resolved frames replace the stored ones
-in ``$exception_list`` (and ``$exception_sources``/``$exception_functions`` follow), their
-``stack_frames`` rows are updated, and the event stops waiting. The fingerprint and the
+each event, a frame still waiting for ``ref`` (its ``symbol_set_ref``, or a chunk id while
+its script is at the URL ``ref``) is looked up again, at its minified position, in the set
+now present; resolved frames replace the stored ones in ``$exception_list`` (and
+``$exception_sources``/``$exception_functions`` follow), their ``stack_frames`` rows are
+updated, and the event stops waiting for ``ref``. The fingerprint and the
 issue do not change: an event never moves to another issue after it was counted.
 """
 
@@ -26,6 +27,7 @@ from ..db.events import (
 from ..resolve import Frame
 from .fingerprint import Fingerprint, resolved_frames
 from .pipeline.resolution import AWAITING, FrameResolver
+from .platforms import script_path
 from .properties import output_properties
 
 BATCH = 200
@@ -57,13 +59,13 @@ async def _one_batch(db: Database, resolver: FrameResolver, project_id: int, ref
     frames = {f["raw_id"]: f for row in rows for f in _waiting_frames(row.properties, ref)}
     answers = await resolver.resolve(project_id, [_lookup(f, ref) for f in frames.values()]) if frames else []
     # Every waiting frame gets its new outcome: resolved, or the failure the set gave now.
-    new = {raw_id: _outcome(frames[raw_id], answer) for raw_id, answer in zip(frames, answers)}
+    new = {raw_id: _outcome(frames[raw_id], answer, ref) for raw_id, answer in zip(frames, answers)}
     updates = {}
     for row in rows:
         props = _with_frames(row.properties, new, ref)
         if props is not None:
             updates[row.uuid] = props
-    resolved = [f for f in new.values() if f["resolved"]]
+    resolved = [f for f in new.values() if f is not None and f["resolved"]]
     async with db.begin() as conn:
         await update_event_properties(conn, project_id, updates)
         await upsert_stack_frames(conn, project_id, [{**f, "symbol_set_ref": ref} for f in resolved])
@@ -72,7 +74,15 @@ async def _one_batch(db: Database, resolver: FrameResolver, project_id: int, ref
 
 
 def _waiting(frame: Any, ref: str) -> bool:
-    return isinstance(frame, dict) and frame.get(AWAITING) == ref and isinstance(frame.get("raw_id"), str)
+    """Whether ``frame`` waits for ``ref``: it names it, or it waits for a chunk id or debug
+    id and its script is at ``ref`` (a set found by URL resolves it as the resolver would)."""
+    if not isinstance(frame, dict) or not isinstance(frame.get("raw_id"), str) or frame.get(AWAITING) is None:
+        return False
+    return frame[AWAITING] == ref or _waits_by_id_at(frame, ref)
+
+
+def _waits_by_id_at(frame: dict[str, Any], url: str) -> bool:
+    return frame[AWAITING] != url and frame.get("source") is not None and frame["source"] == script_path(url)
 
 
 def _waiting_frames(props: dict[str, Any], ref: str):
@@ -85,19 +95,24 @@ def _exceptions(props: dict[str, Any]) -> list[dict]:
     return [e for e in items if isinstance(e, dict)] if isinstance(items, list) else []
 
 
-def _outcome(frame: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+def _outcome(frame: dict[str, Any], answer: dict[str, Any], ref: str) -> dict[str, Any] | None:
+    """The frame now; None when it stays as it is (a frame waiting for its chunk id that
+    its URL did not resolve goes on waiting for that id)."""
     if answer["resolved"]:
         return {**answer, "raw_id": frame["raw_id"]}
+    if frame[AWAITING] != ref:
+        return None
     unchanged = {k: v for k, v in frame.items() if k != AWAITING}
     return {**unchanged, "resolve_failure": answer["resolve_failure"]}
 
 
 def _lookup(frame: dict[str, Any], ref: str) -> Frame:
-    """A resolver frame at the stored minified position, naming the set by ``ref`` (the
-    resolver takes it as a chunk id, then as a URL)."""
+    """A resolver frame at the stored minified position, naming the set by the id or URL it
+    waits for and the script URL ``ref`` (the resolver takes the first as a chunk id, then
+    the URL)."""
     return Frame(
         filename=ref, function=frame.get("mangled_name"), lineno=frame.get("line"), colno=frame.get("column"),
-        in_app=frame.get("in_app"), chunk_id=ref, platform="web:javascript",
+        in_app=frame.get("in_app"), chunk_id=frame[AWAITING], platform="web:javascript",
     )
 
 
@@ -108,7 +123,7 @@ def _with_frames(props: dict[str, Any], resolved: dict[str, dict], ref: str) -> 
     for exception in _exceptions(props):
         frames = resolved_frames(exception)
         if frames:
-            new = [resolved.get(f["raw_id"], f) if _waiting(f, ref) else f for f in frames]
+            new = [(resolved.get(f["raw_id"]) or f) if _waiting(f, ref) else f for f in frames]
             changed |= any(a is not b for a, b in zip(new, frames))
             exception = {**exception, "stacktrace": {**exception["stacktrace"], "frames": new}}
         exceptions.append(exception)

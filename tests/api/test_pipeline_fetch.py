@@ -3,7 +3,8 @@ that answers only when the test lets it, reachable through the test-only
 ``fetch_test_networks``) does not hold the batch: the other events of the batch are stored
 resolved while that origin still has not answered; the frames of its script wait for a
 background ``fetch_script`` job, and once the origin answers, the fetched set wakes them
-(a fetch that fails gives its frames ``SymbolSetFailed``). The job holds a worker slot
+(a fetch that fails gives its frames ``SymbolSetFailed``; frames naming a chunk id that
+nobody uploaded are woken by the set fetched for their URL too). The job holds a worker slot
 while it waits (at most the fetch's time cap), never the pipeline. A real service with its
 embedded worker, on SQLite and PostgreSQL."""
 
@@ -98,3 +99,22 @@ async def test_a_slow_origin_does_not_hold_the_batch(capture_factory, slow_origi
     _, listed = await api.call("GET", "symbol_sets/")
     sets = {s["ref"]: s["failure_reason"] for s in listed["results"]}
     assert sets[f"{base}/slow.js"] is None and "answered HTTP 404" in sets[f"{base}/gone.js"]
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite", "postgresql"])
+async def test_frames_naming_a_chunk_id_nobody_uploaded_resolve_by_the_fetched_script(capture_factory, db_kind):
+    service = await capture_factory(db_kind, worker=True, job_poll_seconds=0.1,
+                                    fetch_test_networks=("127.0.0.1/32",))
+    api = service.api
+    status, _ = await api.call("PATCH", "fetch_settings/", json={"enabled": True, "allowed_domains": ["127.0.0.1"]})
+    assert status == 200
+    async with script_origin("app") as origin:
+        url = f"http://127.0.0.1:{origin.port}/assets/app.js"
+        event = exception_event(service.token, app_exception(chunk_id="chunk-not-uploaded", url=url))
+        status, _, _ = await service.send("/batch/", {"api_key": service.token, "batch": [event]})
+        assert status == 200
+        [row] = await wait_for(api.db, select(events).where(events.c.uuid == event["uuid"]),
+                               lambda rows: rows and frames(rows[0])[0]["resolved"])
+    assert [(f["resolved_name"], f["resolved"]) for f in frames(row)] == [(name, True) for name in NAMES]
+    _, listed = await api.call("GET", "symbol_sets/")
+    assert {s["ref"]: s["has_uploaded_file"] for s in listed["results"]} == {url: True, "chunk-not-uploaded": False}

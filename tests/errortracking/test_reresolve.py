@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from symbols.db.events import events_awaiting, stack_frames_by_raw_id
 from symbols.errortracking.reresolve import reresolve_awaiting
-from tests.support.pipeline import app_exception, captured, frames_of
+from symbols.symbol_sets.fetched import record_fetched
+from tests.support.pipeline import APP, APP_URL, app_exception, captured, frames_of
+
+APP_MAP = APP.with_name(APP.name + ".map")
 
 
 async def test_a_late_upload_resolves_waiting_events_in_place(harness):
@@ -65,3 +68,47 @@ async def test_frames_the_late_set_cannot_map_get_its_failure_and_stop_waiting(h
     assert all("symbol_set_ref" not in f for f in frames)
     async with harness.db.connect() as conn:
         assert await events_awaiting(conn, harness.project_id, "chunk-late") == []
+
+
+async def test_frames_waiting_for_a_chunk_id_resolve_by_a_set_found_at_their_url(harness):
+    """The chunk id was never uploaded; the set fetched for the script's URL resolves the
+    frames (as the resolver would have looked there next)."""
+    event = captured({"$exception_list": [app_exception(chunk_id="chunk-never-uploaded")]})
+    await harness.publish(event)
+    await harness.drain()
+    before = frames_of((await harness.event(event.uuid)).properties)
+    assert {(f["resolve_failure"], f["symbol_set_ref"]) for f in before} == {
+        ("NoSourcemapUploaded", "chunk-never-uploaded")}
+    async with harness.db.connect() as conn:
+        assert await events_awaiting(conn, harness.project_id, APP_URL) == [event.uuid]
+
+    assert await record_fetched(harness.db, harness.store, harness.project_id, APP_URL,
+                                script=APP.read_bytes(), source_map=APP_MAP.read_bytes())
+    done = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, APP_URL)
+
+    assert (done.events, done.updated, done.frames) == (1, 1, 4)
+    frames = frames_of((await harness.event(event.uuid)).properties)
+    assert [(f["resolved_name"], f["resolved"]) for f in frames] == [
+        ("main", True), ("orderTotal", True), ("lineTotal", True), ("checkedQuantity", True)]
+    assert all("symbol_set_ref" not in f for f in frames)
+    # Its wait for the chunk id finds nothing left to do.
+    again = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, "chunk-never-uploaded")
+    assert (again.events, again.updated) == (1, 0)
+
+
+async def test_a_failed_fetch_leaves_frames_waiting_for_their_chunk_id(harness):
+    event = captured({"$exception_list": [app_exception(chunk_id="chunk-late")]})
+    await harness.publish(event)
+    await harness.drain()
+
+    assert await record_fetched(harness.db, harness.store, harness.project_id, APP_URL,
+                                failure="answered HTTP 404")
+    done = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, APP_URL)
+    assert (done.events, done.updated, done.frames) == (1, 0, 0)
+    frames = frames_of((await harness.event(event.uuid)).properties)
+    assert {(f["resolve_failure"], f["symbol_set_ref"]) for f in frames} == {("NoSourcemapUploaded", "chunk-late")}
+
+    await harness.upload("chunk-late")
+    done = await reresolve_awaiting(harness.db, harness.resolver, harness.project_id, "chunk-late")
+    assert (done.events, done.updated, done.frames) == (1, 1, 4)
+    assert {f["resolved"] for f in frames_of((await harness.event(event.uuid)).properties)} == {True}

@@ -6,7 +6,9 @@ take cymbal's per-platform shape (``platforms.passthrough``). A frame the resolv
 map keeps its failure in ``resolve_failure`` and never fails the batch. Frames naming a
 symbol set that is not uploaded yet (``NoSourcemapUploaded``) put its chunk id or URL in
 ``item.awaiting`` and in the frame's ``symbol_set_ref``, so a late upload of that set can
-resolve the event again (``reresolve``); resolved frames carry no such key.
+resolve the event again (``reresolve``); resolved frames carry no such key. A frame
+waiting for a chunk id or debug id waits for its script URL too (the resolver looks
+there next).
 
 The event's frames carry no source context (it would bloat every event); the context goes
 with the frame's ``stack_frames`` row, which ``stack_frames/batch_get`` serves.
@@ -87,6 +89,10 @@ async def resolve_items(resolver: FrameResolver, project_id: int, items: Sequenc
                         item.awaiting.add(shaped[AWAITING])
                         if raw["chunk_id"] or raw.get("debug_id"):
                             item.missing_chunk_ids.add(shaped[AWAITING])
+                            # A set found by the script's URL (fetched, or uploaded with
+                            # that URL) wakes the frame too (``reresolve``).
+                            if raw.get("filename"):
+                                item.awaiting.add(script_url(raw["filename"]))
                 else:
                     shaped, row = _split(passthrough(raw), None)
                 item.frames.append(row)
