@@ -24,6 +24,8 @@ from .upsert import insert_ignoring_conflicts, insert_replacing_conflicts
 # Events a late symbol set can bring back for resolving, per (project, ref): more are not
 # recorded, so a flood of frames naming one missing map cannot grow the table unbounded.
 MAX_AWAITING_PER_REF = 1000
+# Advisory lock keys per project that waits and new sets take turns on (``lock_refs``).
+_LOCK_BUCKETS = 64
 # Frame fields stored in their own stack_frames columns, not in ``contents``.
 _OWN_COLUMNS = frozenset({"context", "symbol_set_ref"})
 
@@ -159,7 +161,11 @@ async def lock_refs(conn: AsyncConnection, team_id: int, refs: Sequence[str], *,
 
 
 def _lock_key(team_id: int, ref: str) -> int:
-    digest = hashlib.blake2b(f"{team_id}\x00{ref}".encode(), digest_size=8, person=b"symbols-waits").digest()
+    """One of the project's ``_LOCK_BUCKETS`` keys: a batch naming thousands of refs holds
+    a bounded number of locks (PostgreSQL's lock table is small), at the price of a rare
+    wait between refs that share a bucket."""
+    bucket = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest(), "big") % _LOCK_BUCKETS
+    digest = hashlib.blake2b(f"{team_id}:{bucket}".encode(), digest_size=8, person=b"symbols-waits").digest()
     return int.from_bytes(digest, "big", signed=True)
 
 

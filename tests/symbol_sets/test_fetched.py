@@ -9,7 +9,7 @@ import asyncio
 import uuid
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from symbols.db.events import await_symbols
 from symbols.db.jobs import RESOLVE_WAITING_EVENTS
@@ -38,3 +38,13 @@ async def test_a_failure_recorded_while_waits_are_being_stored_wakes_them(env):
     assert await recording is not None
     assert await _wake_jobs(env) == [{"ref": URL}]
 
+
+
+async def test_waits_for_thousands_of_refs_hold_a_bounded_number_of_locks(env):
+    refs = {f"https://cdn.test/assets/{n}.js" for n in range(5000)}
+    async with env.db.begin() as conn:
+        await await_symbols(conn, env.project_id, {str(uuid.uuid4()): refs})
+        if conn.dialect.name == "postgresql":
+            held = (await conn.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"))).scalar_one()
+            assert held == 64
