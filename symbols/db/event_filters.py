@@ -16,6 +16,9 @@ is. ``gt``/``lt``/... compare numbers
 when the filter value is numeric (a numeric string property counts), else strings.
 ``$exception_types`` and the other array properties are tested per element (some element
 passes). Regexes are PostgreSQL's on PostgreSQL and RE2 on SQLite (``sqlite_functions``).
+``is_date_*`` and ``semver_*`` read dates and versions by ``symbols.property_values``'
+grammar, as the rules do: its patterns on PostgreSQL, its functions on SQLite; the domain
+gives their values as Unix seconds and ``semver_key`` texts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    Integer,
     Numeric,
     String,
     and_,
@@ -42,9 +49,10 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..property_values import DATE_PATTERN, MAX_EPOCH, MIN_EPOCH, SEMVER_KEY_WIDTH, SEMVER_PATTERN
 from .tables import events, exception_lists
 
 # A property string that reads as a number (bounded exponent: never a cast overflow).
@@ -52,9 +60,10 @@ NUMBER_RE = r"^-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?$"
 _NUMBER = re.compile(NUMBER_RE)
 
 COLUMNS = ("uuid", "event", "distinct_id", "person_id", "timestamp", "elements_chain")
-UNSUPPORTED = frozenset({"is_date_exact", "is_date_before", "is_date_after", "semver_eq",
-                         "semver_neq", "semver_gt", "semver_gte", "semver_lt", "semver_lte",
-                         "semver_tilde", "semver_caret", "semver_wildcard", "flag_evaluates_to"})
+DATE_OPERATORS = {"is_date_exact": "=", "is_date_before": "<", "is_date_after": ">"}
+SEMVER_OPERATORS = {"semver_eq": "=", "semver_neq": "<>", "semver_gt": ">", "semver_gte": ">=",
+                    "semver_lt": "<", "semver_lte": "<="}
+SEMVER_RANGES = frozenset({"semver_tilde", "semver_caret", "semver_wildcard"})
 _NEGATIVE = {"is_not": "exact", "not_in": "in", "not_icontains": "icontains",
              "not_regex": "regex", "not_like": "like", "not_ilike": "ilike",
              "not_icontains_multi": "icontains_multi", "not_between": "between"}
@@ -137,10 +146,11 @@ class _Value:
     ``kind`` is 'string', 'number', 'true', 'false', 'null', 'object', 'array' or NULL
     (missing) on both databases."""
 
-    def __init__(self, dialect: str, kind: ColumnElement, text: ColumnElement) -> None:
+    def __init__(self, dialect: str, kind: ColumnElement, text: ColumnElement, raw: ColumnElement | None = None) -> None:
         self.dialect = dialect
         self.kind = kind
         self.text = text
+        self.raw = raw  # SQLite: the value as json_extract gives it (a number unrounded)
 
     def number(self) -> ColumnElement:
         if self.dialect == "postgresql":
@@ -152,6 +162,50 @@ class _Value:
             (self.kind == "string", func.symbols_number(self.text)),
             else_=null(),
         )
+
+
+    def epoch(self) -> ColumnElement:
+        """Unix seconds, or NULL when the value is not a date (``property_values.epoch_seconds``)."""
+        if self.dialect == "sqlite":
+            return func.symbols_epoch(self.kind, self.raw)
+        # A JSON number is read as a double, as Python reads it; |x| < 1 needs no cast (and
+        # a tiny one would underflow it), |x| >= 1e300 is no date (and would overflow it).
+        number = cast(self.text, Numeric)
+        double = cast(number, Float)
+        seconds = case(
+            (func.abs(number) < 1, case((number < 0, -1), else_=0)),
+            (func.abs(number) < 1e300,
+             case((and_(double >= MIN_EPOCH, double < MAX_EPOCH + 1), cast(func.floor(double), BigInteger)))),
+        )
+        return case((self.kind == "number", seconds), (self.kind == "string", _pg_date_text(self.text)))
+
+    def semver_key(self) -> ColumnElement:
+        """``property_values.semver_key_of`` the value; NULL when it is not a version."""
+        if self.dialect == "sqlite":
+            return case((self.kind == "string", func.symbols_semver(self.text)))
+        match = func.regexp_match(self.text, literal(SEMVER_PATTERN), type_=ARRAY(String)).column_valued("m")
+        parts = [func.lpad(func.coalesce(match[n], "0"), SEMVER_KEY_WIDTH, "0") for n in range(1, 5)]
+        key = select(func.concat(*parts).collate("C")).where(match.is_not(None)).scalar_subquery()
+        return case((self.kind == "string", key))
+
+
+def _pg_date_text(text: ColumnElement) -> ColumnElement:
+    """Unix seconds of an ISO date in ``text`` (``DATE_PATTERN``), NULL for no such date;
+    checked before ``make_date`` runs, so nothing a property holds makes the query fail."""
+    match = func.regexp_match(text, literal(DATE_PATTERN), type_=ARRAY(String)).column_valued("m")
+
+    def part(n: int) -> ColumnElement:
+        return cast(func.coalesce(match[n], "0"), Integer)
+
+    year, month, day, hour, minute, second, off_hours, off_minutes = (part(n) for n in (1, 2, 3, 4, 5, 6, 9, 10))
+    leap = case((or_(and_(year % 4 == 0, year % 100 != 0), year % 400 == 0), 1), else_=0)
+    month_days = case((month == 2, 28 + leap), else_=30 + (month + month // 8) % 2)
+    valid = and_(year >= 1, month.between(1, 12), day.between(1, month_days), hour <= 23, minute <= 59,
+                 second <= 59, off_hours <= 23, off_minutes <= 59)
+    days = cast(func.make_date(year, month, day) - cast(literal("1970-01-01"), Date), BigInteger)
+    offset = (off_hours * 3600 + off_minutes * 60) * case((match[8] == "-", -1), else_=1)
+    seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
+    return select(case((valid, seconds))).where(match.is_not(None)).scalar_subquery()
 
 
 def _pg_value(node: ColumnElement) -> _Value:
@@ -168,7 +222,7 @@ def _sqlite_value(kind: ColumnElement, raw: ColumnElement) -> _Value:
         (kind == "true", "true"), (kind == "false", "false"), (kind == "null", null()),
         else_=cast(raw, String),
     )
-    return _Value("sqlite", normalized, text)
+    return _Value("sqlite", normalized, text, raw)
 
 
 def plain_key(key: str) -> bool:
@@ -273,6 +327,14 @@ def _test(v: _Value, op: str, value: Any) -> ColumnElement:
     if op == "between":
         low, high = (number_of(item) for item in value)
         return v.number().between(low, high)
+    if op in DATE_OPERATORS:
+        return v.epoch().op(DATE_OPERATORS[op], is_comparison=True)(value)
+    if op in SEMVER_OPERATORS:
+        return v.semver_key().op(SEMVER_OPERATORS[op], is_comparison=True)(value)
+    if op in SEMVER_RANGES:
+        low, high = value
+        key = v.semver_key()
+        return and_(key >= low, key < high)
     ordering = {"min": "gte", "max": "lte"}.get(op, op)
     bound = number_of(value)
     if bound is not None:

@@ -1,6 +1,8 @@
 """SQL functions SQLite lacks, registered on every SQLite connection (``engine.py``):
-``symbols_regexp(pattern, text)`` (RE2, unanchored search) and ``symbols_number(text)``
-(the number a JSON string reads as, else NULL), used by ``event_filters``."""
+``symbols_regexp(pattern, text)`` (RE2, unanchored search), ``symbols_number(text)``
+(the number a JSON string reads as, else NULL), ``symbols_epoch(kind, value)`` and
+``symbols_semver(text)`` (``property_values``' dates and versions), used by
+``event_filters``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 
 import re2
 
+from ..property_values import epoch_seconds, semver_key_of
 from .event_filters import NUMBER_RE
 
 _NUMBER = re.compile(NUMBER_RE)
@@ -41,6 +44,15 @@ def number(text: object) -> float | None:
     return None
 
 
+def epoch(kind: object, value: object) -> int | None:
+    """Unix seconds of a JSON number or string (``kind`` as ``event_filters`` names it)."""
+    if kind == "number" and isinstance(value, (int, float)) or kind == "string" and isinstance(value, str):
+        return epoch_seconds(value)
+    return None
+
+
 def register(dbapi_conn) -> None:
     dbapi_conn.create_function("symbols_regexp", 2, regexp, deterministic=True)
     dbapi_conn.create_function("symbols_number", 1, number, deterministic=True)
+    dbapi_conn.create_function("symbols_epoch", 2, epoch, deterministic=True)
+    dbapi_conn.create_function("symbols_semver", 1, semver_key_of, deterministic=True)

@@ -23,7 +23,13 @@ from datetime import UTC, datetime, timedelta
 
 from ..db import Database
 from ..db.access import list_projects
-from ..db.event_filters import UNSUPPORTED, Combine, PropertyTest
+from ..db.event_filters import (
+    DATE_OPERATORS,
+    SEMVER_OPERATORS,
+    SEMVER_RANGES,
+    Combine,
+    PropertyTest,
+)
 from ..db.event_queries import (
     EventQuery,
     Person,
@@ -35,7 +41,8 @@ from ..db.event_queries import (
 )
 from ..db.types import parse_uuid, utcnow
 from ..errors import InvalidInput, Missing
-from . import hogql
+from ..property_values import semver_key
+from . import hogql, operators
 from .filters import ARRAY_PROPERTIES, FilterGroup, FilterLeaf, InvalidFilters, parse_filters
 
 log = logging.getLogger(__name__)
@@ -160,14 +167,32 @@ def _convert(node: FilterGroup | FilterLeaf) -> PropertyTest | Combine:
     if node.type != "event":
         raise _invalid("properties", f"Filters on {node.type} properties are not supported "
                                      "for events; use event properties.")
-    if node.operator in UNSUPPORTED:
-        raise _invalid("properties", f"Operator {node.operator!r} is not supported for events.")
     value = list(node.value) if isinstance(node.value, tuple) else node.value
     if node.operator in ("in", "not_in") and not isinstance(value, list):
         value = [value]
     if isinstance(value, list) and not value:
         return Combine("AND")  # an empty value list matches everything, as for rules
-    return PropertyTest((node.key,), node.operator, value, node.key in ARRAY_PROPERTIES)
+    per_element = node.key in ARRAY_PROPERTIES
+    if node.operator in DATE_OPERATORS or node.operator in SEMVER_OPERATORS or node.operator in SEMVER_RANGES:
+        # Several values: one test each, OR-ed, as for rules.
+        tests = [PropertyTest((node.key,), node.operator, _bound(node.operator, v), per_element)
+                 for v in (value if isinstance(value, list) else [value])]
+        return tests[0] if len(tests) == 1 else Combine("OR", tuple(tests))
+    return PropertyTest((node.key,), node.operator, value, per_element)
+
+
+def _bound(op: str, value: object) -> int | str | tuple[str, str]:
+    """A date or version filter's value as ``event_filters`` takes it: Unix seconds (a
+    relative date counted from now), a ``semver_key``, or a range's two keys."""
+    try:
+        if op in DATE_OPERATORS:
+            return operators.date_bound(value)()
+        if op in SEMVER_RANGES:
+            low, high = operators.semver_bounds(op, value)
+            return semver_key(low), semver_key(high)
+        return semver_key(operators.semver_bound(op, value))
+    except ValueError as exc:
+        raise _invalid("properties", str(exc)) from None
 
 
 def _order(raw: str | None) -> bool:

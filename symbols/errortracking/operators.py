@@ -19,11 +19,12 @@ that PostHog compiles a leaf to and the HogVM that runs it:
 - `gt`/`gte`/`lt`/`lte`/`min`/`max`/`between`: numbers when the filter value is numeric (a
   property string is parsed, a bool never matches); otherwise strings compare as strings.
 - `is_date_*`: ISO 8601 dates or datetimes (naive ones are UTC) or Unix seconds, compared to
-  the second. A filter value may also be relative, as PostHog's property matching reads it:
+  the second (the grammar is ``symbols.property_values``', shared with the events list's
+  SQL). A filter value may also be relative, as PostHog's property matching reads it:
   `-7d`, `24h`, `-3m` (units h, d, w, m for months, y; the sign optional; under 10,000 units)
   is that long before now, counted when the test runs, not when the rule was compiled.
-- `semver_*`: `[v]MAJOR[.MINOR[.PATCH[.N]]][-pre|+build]`, missing parts are 0; a property
-  that is not a version never matches. Bounds of tilde, caret and wildcard as PostHog's.
+- `semver_*`: `[v]MAJOR[.MINOR[.PATCH[.N]]][-pre|+build]`, missing parts are 0, each at most
+  18 digits (``symbols.property_values``); a property that is not a version never matches. Bounds of tilde, caret and wildcard as PostHog's.
 - `is_cleaned_path_exact` is `exact` (this service has no path-cleaning rules);
   `flag_evaluates_to` is refused (no feature flags here).
 """
@@ -31,15 +32,17 @@ that PostHog compiles a leaf to and the HogVM that runs it:
 from __future__ import annotations
 
 import calendar
-import functools
 import json
 import math
+import operator
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import re2
+
+from ..property_values import epoch_seconds, parse_semver, seconds_of
 
 Test = Callable[[Any], bool]
 
@@ -183,28 +186,6 @@ def searcher(compiled: Any) -> Callable[[str], bool]:
     return found
 
 
-def _date(value: Any, *, strict: bool) -> datetime | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC).replace(microsecond=0)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            if strict:
-                raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.") from None
-            return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.replace(microsecond=0)
-    if strict:
-        raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.")
-    return None
-
-
 _RELATIVE = re.compile(r"-?([0-9]+)([hdwmy])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 MAX_RELATIVE = 10_000  # units, as PostHog (it guards against overflow)
@@ -240,40 +221,26 @@ def _months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def _date_test(op: str, value: Any) -> Test:
-    cmp = {"is_date_exact": datetime.__eq__, "is_date_before": datetime.__lt__,
-           "is_date_after": datetime.__gt__}[op]
+def date_bound(value: Any) -> Callable[[], int]:
+    """A date filter's value in Unix seconds: a date, or a relative one (``-7d``) counted
+    from now on each call. Raises ValueError for anything else."""
     moment = _relative_date(value)
     if moment is not None:
-        def relative(x: Any) -> bool:
-            d = _date(x, strict=False)
-            return d is not None and cmp(d, moment())
-        return relative
-    bound = _date(value, strict=True)
+        return lambda: seconds_of(moment())
+    bound = epoch_seconds(value)
+    if bound is None:
+        raise ValueError(f"Date filters need an ISO 8601 date, not {value!r}.")
+    return lambda: bound
+
+
+def _date_test(op: str, value: Any) -> Test:
+    cmp = {"is_date_exact": operator.eq, "is_date_before": operator.lt, "is_date_after": operator.gt}[op]
+    bound = date_bound(value)
 
     def test(x: Any) -> bool:
-        d = _date(x, strict=False)
-        return d is not None and cmp(d, bound)
+        seconds = epoch_seconds(x)
+        return seconds is not None and cmp(seconds, bound())
     return test
-
-
-def parse_semver(value: Any) -> tuple[int, int, int, int] | None:
-    if not isinstance(value, str):
-        return None
-    return _parse_semver(value) if len(value) <= 64 else _parse_semver.__wrapped__(value)
-
-
-@functools.lru_cache(maxsize=4096)  # versions repeat across events (`$lib_version`)
-def _parse_semver(value: str) -> tuple[int, int, int, int] | None:
-    text = value.strip()
-    if text[:1] in ("v", "V"):
-        text = text[1:]
-    text = text.split("-", 1)[0].split("+", 1)[0]
-    parts = text.split(".")
-    if not 1 <= len(parts) <= 4 or not all(p.isascii() and p.isdigit() for p in parts):
-        return None
-    nums = [int(p) for p in parts] + [0] * (4 - len(parts))
-    return nums[0], nums[1], nums[2], nums[3]
 
 
 def semver_bounds(op: str, value: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -303,6 +270,14 @@ def semver_bounds(op: str, value: Any) -> tuple[tuple[int, ...], tuple[int, ...]
     return (major, minor, patch, 0), (major, minor, patch + 1, 0)
 
 
+def semver_bound(op: str, value: Any) -> tuple[int, int, int, int]:
+    """The version a ``semver_eq``/``_gt``/... filter compares with; ValueError if none."""
+    bound = parse_semver(value)
+    if bound is None:
+        raise ValueError(f"{op} needs a version such as '1.2.3', not {value!r}.")
+    return bound
+
+
 def _semver_test(op: str, value: Any) -> Test:
     if op in ("semver_tilde", "semver_caret", "semver_wildcard"):
         low, high = semver_bounds(op, value)
@@ -311,9 +286,7 @@ def _semver_test(op: str, value: Any) -> Test:
             v = parse_semver(x)
             return v is not None and low <= v < high
         return in_range
-    bound = parse_semver(value)
-    if bound is None:
-        raise ValueError(f"{op} needs a version such as '1.2.3', not {value!r}.")
+    bound = semver_bound(op, value)
     cmp = {"semver_eq": tuple.__eq__, "semver_neq": tuple.__ne__, "semver_gt": tuple.__gt__,
            "semver_gte": tuple.__ge__, "semver_lt": tuple.__lt__, "semver_lte": tuple.__le__}[op]
 

@@ -129,12 +129,40 @@ async def test_property_filters(api):
     assert await ids(nested) == {chrome.uuid, bare.uuid}
 
 
+async def test_date_and_version_filters(api):
+    """PostHog's is_date_* and semver_* operators, as the rules read them (the agreement on
+    every value is in tests/db/test_event_filter_dates.py)."""
+    old = event(api, **{"seen": "2026-11-01T10:00:00+02:00", "$lib_version": "1.9.3", "unix": 1700000000})
+    recent = event(api, **{"seen": (NOW - timedelta(days=2)).isoformat(), "$lib_version": "v1.10.0-beta.2"})
+    other = event(api, **{"seen": "last tuesday", "$lib_version": "2.0", "unix": "soon"})
+    await store(api, old, recent, other)
+
+    async def ids(*leaves) -> set[str]:
+        status, body = await get(api, {"properties": json.dumps(list(leaves))})
+        assert status == 200, body
+        return {e["id"] for e in body["results"]}
+
+    assert await ids({"key": "seen", "value": "2026-11-01T08:00:00Z", "operator": "is_date_exact"}) == {old.uuid}
+    assert await ids({"key": "seen", "value": "-7d", "operator": "is_date_after"}) == {recent.uuid}
+    assert await ids({"key": "seen", "value": "2026-11-02", "operator": "is_date_before"}) == {old.uuid}
+    assert await ids({"key": "unix", "value": "2023-11-14", "operator": "is_date_after"}) == {old.uuid}
+    assert await ids({"key": "$lib_version", "value": "1.9.9", "operator": "semver_gt"}) == {recent.uuid, other.uuid}
+    assert await ids({"key": "$lib_version", "value": "1.10.0", "operator": "semver_eq"}) == {recent.uuid}
+    assert await ids({"key": "$lib_version", "value": "1.2.0", "operator": "semver_caret"}) == {old.uuid, recent.uuid}
+    assert await ids({"key": "$lib_version", "value": "1.9.*", "operator": "semver_wildcard"}) == {old.uuid}
+    assert await ids({"key": "$lib_version", "value": ["1.9.3", "2"], "operator": "semver_eq"}) == {
+        old.uuid, other.uuid}
+
+
 @pytest.mark.parametrize(("props", "detail"), [
     ("{not json", "Properties are unparsable!"),
     ('{"not": "valid"}', "Invalid filters payload."),
     ('[{"key": "x", "operator": "nope", "value": 1}]', "Invalid filters payload."),
     ('[{"key": "email", "value": "a", "type": "person"}]', "Filters on person properties"),
-    ('[{"key": "v", "value": "1.2.3", "operator": "semver_gt"}]', "not supported for events"),
+    ('[{"key": "v", "value": true, "operator": "flag_evaluates_to"}]', "Unsupported operator 'flag_evaluates_to'"),
+    ('[{"key": "v", "value": "latest", "operator": "semver_gt"}]', "semver_gt needs a version such as '1.2.3'"),
+    ('[{"key": "v", "value": "soon", "operator": "is_date_after"}]', "Date filters need an ISO 8601 date"),
+    ('[{"key": "v", "value": "-9999y", "operator": "is_date_before"}]', "Date filters reach before year 1."),
     ('[{"key": "v", "value": "(", "operator": "regex"}]', "Invalid regular expression"),
     ('[{"key": "v", "value": "a\\u0000b"}]', "must not contain NUL"),
     ('[{"key": "\\u0000", "value": "a"}]', "must not contain NUL"),
