@@ -53,7 +53,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..property_values import DATE_PATTERN, MAX_EPOCH, MIN_EPOCH, SEMVER_KEY_WIDTH, SEMVER_PATTERN
-from .tables import events, exception_lists
+from .tables import events, exception_lists, exception_values_text
 
 # A property string that reads as a number (bounded exponent: never a cast overflow).
 NUMBER_RE = r"^-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?$"
@@ -264,12 +264,25 @@ def _property(dialect: str, node: PropertyTest) -> ColumnElement:
         source = case((func.jsonb_typeof(array) == "array", array),
                       else_=cast(literal("[]"), JSONB))
         each = func.jsonb_array_elements(source).table_valued("value")
-        return exists().select_from(each).where(_test(_pg_value(each.c.value), op, node.value))
+        found = exists().select_from(each).where(_test(_pg_value(each.c.value), op, node.value))
+        if op == "icontains" and node.path == ("$exception_values",):
+            return _with_trigram_prefilter(found, [text_form(item) for item in _values(node.value)])
+        return found
     where = literal(_sqlite_path(node.path))
     each = func.json_each(props, where).table_valued("value", "type")
     element = _sqlite_value(each.c.type, each.c.value)
     is_array = func.json_type(props, where) == "array"
     return and_(is_array, exists().select_from(each).where(_test(element, op, node.value)))
+
+
+def _with_trigram_prefilter(found: ColumnElement, needles: list[str]) -> ColumnElement:
+    """``found`` (some message contains a needle), AND-ed with the same test on the list's
+    whole JSON text, which the trigram index of migration 0010 serves. Only for needles
+    that appear as they are in that text whenever a message holds them: none of JSON's
+    escaped characters, nor LIKE's wildcards."""
+    if any(c in '"\\%_' or c < " " for needle in needles for c in needle):
+        return found
+    return and_(or_(*[exception_values_text.like(f"%{needle.lower()}%") for needle in needles]), found)
 
 
 def json_forms(value: Any) -> list[Any]:
@@ -311,7 +324,7 @@ def _test(v: _Value, op: str, value: Any) -> ColumnElement:
     if op in ("exact", "in"):
         return or_(*[_equals(v, form) for item in _values(value) for form in json_forms(item)])
     if op == "icontains":
-        return or_(*[_ilike(v.text, f"%{text_form(item)}%") for item in _values(value)])
+        return or_(*[_ilike(v.text, f"%{_literal_backslashes(v, text_form(item))}%") for item in _values(value)])
     if op == "icontains_multi":
         needles = [text_form(item).lower() for item in _values(value)]
         return or_(*[func.lower(v.text).contains(n, autoescape=True) for n in needles])
@@ -351,6 +364,12 @@ def _equals(v: _Value, form: Any) -> ColumnElement:
     if isinstance(form, (int, float)):
         return and_(v.kind == "number", v.number() == form)
     return and_(v.kind == "string", v.text == form)
+
+
+def _literal_backslashes(v: _Value, needle: str) -> str:
+    """A needle whose backslashes are plain characters, as in the rules and on SQLite
+    (PostgreSQL's LIKE takes a backslash as its escape); ``%`` and ``_`` stay wildcards."""
+    return needle.replace("\\", "\\\\") if v.dialect == "postgresql" else needle
 
 
 def _ilike(text: ColumnElement, pattern: str) -> ColumnElement:

@@ -2,7 +2,8 @@
 ``symbols_regexp(pattern, text)`` (RE2, unanchored search), ``symbols_number(text)``
 (the number a JSON string reads as, else NULL), ``symbols_epoch(kind, value)`` and
 ``symbols_semver(text)`` (``property_values``' dates and versions), used by
-``event_filters``."""
+``event_filters``; and ``lower`` replaced by Python's, which lowers every letter (case-
+insensitive filters and searches mean the same on both databases)."""
 
 from __future__ import annotations
 
@@ -51,8 +52,14 @@ def epoch(kind: object, value: object) -> int | None:
     return None
 
 
+def lower(value: object) -> object:
+    """Python's lower case: SQLite's own ``lower`` leaves all but ASCII letters as they are."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def register(dbapi_conn) -> None:
     dbapi_conn.create_function("symbols_regexp", 2, regexp, deterministic=True)
     dbapi_conn.create_function("symbols_number", 1, number, deterministic=True)
     dbapi_conn.create_function("symbols_epoch", 2, epoch, deterministic=True)
     dbapi_conn.create_function("symbols_semver", 1, semver_key_of, deterministic=True)
+    dbapi_conn.create_function("lower", 1, lower, deterministic=True)

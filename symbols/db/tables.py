@@ -20,8 +20,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
     false,
+    func,
     literal_column,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -206,6 +209,14 @@ events = Table(
         "ix_events_properties_gin", "properties", postgresql_using="gin",
         postgresql_ops={"properties": "jsonb_path_ops"},
     ).ddl_if(dialect="postgresql"),
+    # Substring filters on the exception messages, PostgreSQL with pg_trgm only (migration
+    # 0010 leaves it out without the extension): ``exception_values_text`` below, written
+    # as PostgreSQL writes it back, for alembic's comparison.
+    Index(
+        "ix_events_exception_values_trgm", literal_column("lower((properties -> '$exception_values')::text)")
+        .label("text"), postgresql_using="gin", postgresql_ops={"text": "gin_trgm_ops"},
+        postgresql_where=text("(properties -> '$exception_values') IS NOT NULL"),
+    ).ddl_if(dialect="postgresql"),
 )
 # The exception lists as expressions (``properties -> key``), PostgreSQL only (migration
 # 0009): each has a GIN index of the events that have it, serving the lists' containment
@@ -218,6 +229,9 @@ for _key, _list in exception_lists.items():
     Index(f"ix_events_{_key[1:]}", _list.label("list"), postgresql_using="gin",
           postgresql_ops={"list": "jsonb_path_ops"},
           postgresql_where=_list.is_not(None)).ddl_if(dialect="postgresql")
+# The messages' text, lowercased, for substring filters: a trigram index of it is in
+# ``events`` above.
+exception_values_text = func.lower(cast(exception_lists["$exception_values"], Text))
 
 persons = Table(
     "persons",

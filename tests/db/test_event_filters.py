@@ -212,3 +212,28 @@ async def test_nested_paths_and_columns(database):
     assert await _matching(database, team, ColumnTest("timestamp", "gt", T0)) == {b.uuid}
     assert await _matching(database, team, ColumnTest("distinct_id", "like", "d%")) == {a.uuid, b.uuid}
     assert await _matching(database, team, ColumnTest("person_id", "is_not_set")) == {a.uuid, b.uuid}
+
+
+MESSAGES = ['Say "hi"', "back\\slash", "tab\there", "new\nline", "ctl\x01x", "Ünïcode Ça va", "a\\nb",
+            "TypeError: x is not a function", "100% done_ok", 42, 1.5, True]
+NEEDLES = ["hi", '"hi"', 'say "', "slash", "\\", "back\\s", "nb", "\\n", "n", "\t", "there", "ça", "ÜNÏ",
+           "42", "1.5", "true", "not a func", "x01", "\x01", "100", "zzz", "", "ye", "y \""]
+
+
+async def test_message_substrings_agree_with_the_reference(database):
+    """icontains on ``$exception_values`` (on PostgreSQL pre-filtered on the list's JSON
+    text, which the trigram index serves) finds exactly the events with such a message,
+    whatever JSON escapes in them."""
+    rng = random.Random(7)
+    async with database.begin() as conn:
+        team = (await access.create_project(conn, "web")).id
+        rows = [EventRow(team, str(uuid.uuid4()), "$exception", "u", T0, {
+            "$exception_values": rng.sample(MESSAGES, rng.randint(1, 3))}) for _ in range(80)]
+        rows.append(EventRow(team, str(uuid.uuid4()), "$exception", "u", T0, {"$exception_values": "hi there"}))
+        await insert_events(conn, rows)
+    stored = {r.uuid: r.properties for r in rows}
+    for needles in [[n] for n in NEEDLES] + [[n, m] for n, m in zip(NEEDLES, reversed(NEEDLES))]:
+        expected = {u for u, props in stored.items() for n in needles
+                    if reference(props, PropertyTest(("$exception_values",), "icontains", n, per_element=True))}
+        leaf = PropertyTest(("$exception_values",), "icontains", needles, per_element=True)
+        assert await _matching(database, team, leaf) == expected, needles
