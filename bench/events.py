@@ -12,8 +12,8 @@ worst case for the heap), six browsers and five systems at random, 1 in 1,000 ev
 ``plan: "enterprise"``, one event in five an ``$exception`` with one of 20
 ``$exception_types`` and one of 5,000 ``$exception_values`` (five messages, ``#0``-``#999``).
 Rows are made by ``INSERT ... SELECT generate_series`` in chunks of a million with the
-indexes dropped, then the indexes of ``tables.py`` (the GIN indexes of migrations 0004
-and 0009 included) are built and the table analysed. ``--reuse`` migrates the database
+indexes dropped, then the indexes of ``tables.py`` (the GIN indexes of migrations 0004,
+0009 and 0010 included) are built and the table analysed. ``--reuse`` migrates the database
 first (a newer migration's indexes). A query the statement timeout stops is printed as
 refused. Nothing is asserted.
 """
@@ -92,6 +92,10 @@ QUERIES = {
         "properties": [{"key": "$exception_types", "value": "NoSuchError"}], "after": "30d"},
     "nothing: plan = NoSuchPlan, 30 days": {"properties": [{"key": "plan", "value": "NoSuchPlan"}],
                                            "after": "30d"},
+    "rare text: $exception_values icontains #777, 30 d": {
+        "properties": [{"key": "$exception_values", "value": "#777", "operator": "icontains"}], "after": "30d"},
+    "common trigrams: icontains request aborted #7": {
+        "properties": [{"key": "$exception_values", "value": "request aborted #7", "operator": "icontains"}]},
     "nothing: $exception_values icontains": {
         "properties": [{"key": "$exception_values", "value": "no such text", "operator": "icontains"}]},
     "nothing: $exception_values icontains, 30 d": {
