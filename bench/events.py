@@ -84,18 +84,28 @@ QUERIES = {
         "properties": [{"key": "$exception_types", "value": ["Error5", "Error6"], "operator": "in"}]},
     "$exception_types is_not Error5": {
         "properties": [{"key": "$exception_types", "value": "Error5", "operator": "is_not"}]},
-    "$exception_values icontains chunk": {
-        "properties": [{"key": "$exception_values", "value": "chunk", "operator": "icontains"}]},
     "$exception_values exact (1 in 25,000)": {
         "properties": [{"key": "$exception_values", "value": "Request aborted #7"}], "after": "30d"},
     "nothing: $exception_types NoSuchError": {
         "properties": [{"key": "$exception_types", "value": "NoSuchError"}], "after": "30d"},
     "nothing: plan = NoSuchPlan, 30 days": {"properties": [{"key": "plan", "value": "NoSuchPlan"}],
                                            "after": "30d"},
-    "rare text: $exception_values icontains #777, 30 d": {
+    "icontains chunk": {
+        "properties": [{"key": "$exception_values", "value": "chunk", "operator": "icontains"}]},
+    "icontains chunk, 30 d": {
+        "properties": [{"key": "$exception_values", "value": "chunk", "operator": "icontains"}], "after": "30d"},
+    "icontains #777": {
+        "properties": [{"key": "$exception_values", "value": "#777", "operator": "icontains"}]},
+    "icontains #777, 30 d": {
         "properties": [{"key": "$exception_values", "value": "#777", "operator": "icontains"}], "after": "30d"},
-    "common trigrams: icontains request aborted #7": {
+    "icontains aborted #99": {
+        "properties": [{"key": "$exception_values", "value": "aborted #99", "operator": "icontains"}]},
+    "icontains aborted #99, 30 d": {
+        "properties": [{"key": "$exception_values", "value": "aborted #99", "operator": "icontains"}], "after": "30d"},
+    "icontains request aborted #7": {
         "properties": [{"key": "$exception_values", "value": "request aborted #7", "operator": "icontains"}]},
+    "icontains request aborted #7, 30 d": {
+        "properties": [{"key": "$exception_values", "value": "request aborted #7", "operator": "icontains"}], "after": "30d"},
     "nothing: $exception_values icontains": {
         "properties": [{"key": "$exception_values", "value": "no such text", "operator": "icontains"}]},
     "nothing: $exception_values icontains, 30 d": {
