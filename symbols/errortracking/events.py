@@ -173,6 +173,8 @@ def _convert(node: FilterGroup | FilterLeaf) -> PropertyTest | Combine:
     if isinstance(value, list) and not value:
         return Combine("AND")  # an empty value list matches everything, as for rules
     per_element = node.key in ARRAY_PROPERTIES
+    if node.operator == "is_cleaned_path_exact":  # as for rules: no path-cleaning rules here
+        return PropertyTest((node.key,), "exact", value, per_element)
     if node.operator in DATE_OPERATORS or node.operator in SEMVER_OPERATORS or node.operator in SEMVER_RANGES:
         # Several values: one test each, OR-ed, as for rules.
         tests = [PropertyTest((node.key,), node.operator, _bound(node.operator, v), per_element)

@@ -121,6 +121,8 @@ async def test_property_filters(api):
     assert await ids([{"key": "$browser", "value": "^Ch", "operator": "regex"}]) == {chrome.uuid}
     assert await ids([{"key": "n", "operator": "is_not_set"}]) == {bare.uuid}
     assert await ids([{"key": "$exception_types", "value": "TypeError"}]) == {chrome.uuid}
+    assert await ids([{"key": "$browser", "value": "Firefox", "operator": "is_cleaned_path_exact"}]) == {
+        firefox.uuid}
     nested = {"type": "OR", "values": [
         {"type": "AND", "values": [{"key": "$browser", "value": "Chrome"},
                                    {"key": "n", "value": 5}]},

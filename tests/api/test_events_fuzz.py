@@ -20,6 +20,7 @@ from symbols.db.access import create_api_key, create_project
 from symbols.db.events import EventRow, insert_events
 from symbols.errors import InvalidInput
 from symbols.errortracking import hogql
+from symbols.errortracking.filters import OPERATORS
 from tests.databases import open_test_database, run_sync
 from tests.support.service import ServiceThread, settings_for
 
@@ -75,9 +76,17 @@ JSON = st.recursive(
                                                              "values", "x"]), inner, max_size=4)),
     max_leaves=12,
 )
+# Well-formed leaves of every operator PostHog names, with values of any shape.
+LEAVES = st.lists(st.fixed_dictionaries({
+    "key": st.sampled_from(["$browser", "n", "$exception_types", "$exception_values", "x"]),
+    "operator": st.sampled_from(sorted(OPERATORS)),
+    "value": st.one_of(JSON, st.sampled_from(["2026-12-01", "-7d", "1.2.3", "1.*", "v2", "chunk", "a%b_c\\"]),
+                       st.lists(st.sampled_from(["1.2", "2026-12-01T10:00:00Z", "a", 1]), max_size=3)),
+}), min_size=1, max_size=3)
 VALUES = st.one_of(
     st.text(max_size=40),
     JSON.map(json.dumps),
+    LEAVES.map(json.dumps),
     WELL_FORMED,
     st.sampled_from(["sleep(1)", "1; DROP TABLE events", "properties.a + 1", "(SELECT 1)",
                      "'unterminated", "((((((((((((", "count()", "x" * 2000, "[\"-timestamp\"]",
@@ -164,6 +173,21 @@ def test_fuzzed_query_strings_never_fail_the_server(service):
             assert set(error) == {"type", "code", "detail", "attr"} and error["code"], (pairs, error)
         elif ctype == "application/json":
             assert isinstance(json.loads(body)["results"], list)
+    check()
+
+
+def test_filters_of_every_operator_are_answered(service):
+    """Each of PostHog's operators, with values of any shape: a page, or a 400 naming the
+    properties (an operator the list cannot run once gave a 500)."""
+    base, project, key = service
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(LEAVES)
+    def check(leaves) -> None:
+        status, body, _ = _get(base, project, key, [("properties", json.dumps(leaves))])
+        assert status in (200, 400), (leaves, body[:300])
+        if status == 400:
+            assert json.loads(body)["attr"] == "properties", (leaves, body[:300])
     check()
 
 
