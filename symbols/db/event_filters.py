@@ -163,7 +163,6 @@ class _Value:
             else_=null(),
         )
 
-
     def epoch(self) -> ColumnElement:
         """Unix seconds, or NULL when the value is not a date (``property_values.epoch_seconds``)."""
         if self.dialect == "sqlite":

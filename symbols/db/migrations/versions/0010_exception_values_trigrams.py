@@ -5,12 +5,12 @@ range; PostgreSQL with the ``pg_trgm`` extension only.
 The index holds ``lower((properties -> '$exception_values')::text)`` of the events that
 have the list; the events list adds that expression as a pre-filter (``event_filters``),
 which the planner serves from this index when the text is rare and ignores when walking
-(project_id, timestamp) finds a page sooner: statistics on the expression (PostgreSQL 14+)
-tell it which. ``pg_trgm`` ships with PostgreSQL and is a
-trusted extension (13+): the database's owner may create it. Where it cannot be created,
-the migration says so and goes on without the index: the filters answer the same, by
-walking. Create the extension (``CREATE EXTENSION pg_trgm``) and run this migration's
-statement by hand to add it later.
+(project_id, timestamp) finds a page sooner: statistics on the expression (PostgreSQL
+14+) tell it which. ``pg_trgm`` ships with PostgreSQL and is a trusted extension (13+):
+the database's owner may create it. Where it cannot be created, the migration says so
+and goes on without the index: the filters answer the same, by walking. To add it
+later, create the extension (``CREATE EXTENSION pg_trgm``) and run this migration's
+statements by hand.
 
 Revision ID: 0010_exception_values_trigrams
 Revises: 0009_events_array_indexes
