@@ -24,7 +24,8 @@ that PostHog compiles a leaf to and the HogVM that runs it:
   `-7d`, `24h`, `-3m` (units h, d, w, m for months, y; the sign optional; under 10,000 units)
   is that long before now, counted when the test runs, not when the rule was compiled.
 - `semver_*`: `[v]MAJOR[.MINOR[.PATCH[.N]]][-pre|+build]`, missing parts are 0, each at most
-  18 digits (``symbols.property_values``); a property that is not a version never matches. Bounds of tilde, caret and wildcard as PostHog's.
+  18 digits (``symbols.property_values``); a property that is not a version never matches.
+  Bounds of tilde, caret and wildcard as PostHog's.
 - `is_cleaned_path_exact` is `exact` (this service has no path-cleaning rules);
   `flag_evaluates_to` is refused (no feature flags here).
 """
