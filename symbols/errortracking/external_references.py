@@ -6,21 +6,24 @@ The order keeps the two sides together: the reference is first reserved (a pendi
 never listed: the database checks the issue and the integration now, not after the
 provider made its issue), then the provider issue is created, then the row is completed.
 A provider failure deletes the reservation, so nothing is left behind and the request can
-be retried; only a database fault between the provider's answer and the completion can
+be retried. The completion is tried again over a few seconds while the database is
+unavailable (a restart, a fail-over); only a fault that outlasts them, or a refusal, can
 leave a provider issue with no reference (it is logged with its provider context). A
 reservation left by a process that stopped mid-request is dropped an hour later, by the
 project's next create."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..db import Database
+from ..db import Database, DatabaseUnavailable
 from ..db.integrations import (
     ExternalReference,
+    Integration,
     complete_reference,
     get_integration,
     get_reference,
@@ -41,6 +44,8 @@ _INT32 = 2**31 - 1
 # provider call is over within providers.base.TIMEOUT_SECONDS, 15 s): the project's next
 # create drops it.
 ABANDONED_AFTER = timedelta(hours=1)
+# Waits between tries of storing a provider's new issue while the database is unavailable.
+COMPLETE_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 
 
 def reference_url(ref: ExternalReference) -> str | None:
@@ -94,8 +99,7 @@ class ExternalIssues:
         context = None
         try:
             context = await provider.create_issue(self.http, integration.config, secrets, config)
-            async with self.db.begin() as conn:
-                ref = await complete_reference(conn, team_id, reference_id, issue_id, integration, context)
+            ref = await self._complete(team_id, reference_id, issue_id, integration, context)
         except BaseException:
             if context is not None:
                 log.error("%s issue %s made for issue %s, but its reference could not be stored",
@@ -106,6 +110,21 @@ class ExternalIssues:
             log.error("%s issue %s made for issue %s, deleted meanwhile", integration.kind, context, issue_id)
             raise StateConflict("conflict", "The issue was deleted while its provider issue was created.")
         return ref
+
+    async def _complete(self, team_id: int, reference_id: str, issue_id: str, integration: Integration,
+                        context: dict) -> ExternalReference | None:
+        """Store the provider's issue on the reservation; the provider has made it, so a
+        database that is briefly unavailable is waited for rather than given up on."""
+        for delay in COMPLETE_RETRY_SECONDS:
+            try:
+                async with self.db.begin() as conn:
+                    return await complete_reference(conn, team_id, reference_id, issue_id, integration, context)
+            except DatabaseUnavailable:
+                log.warning("storing the %s issue %s of issue %s: database unavailable, trying again in %s s",
+                            integration.kind, context, issue_id, delay)
+                await asyncio.sleep(delay)
+        async with self.db.begin() as conn:  # the last try: its fault is the request's
+            return await complete_reference(conn, team_id, reference_id, issue_id, integration, context)
 
     async def _release(self, team_id: int, reference_id: str) -> None:
         try:

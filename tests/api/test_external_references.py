@@ -4,7 +4,8 @@ retrieve, DELETE 405; provider refusals, rate limits and faults give 400/429/502
 provider's reason and store nothing; integrations never show their credentials. The
 reference is reserved before the provider is called: a database fault there (a trigger
 refusing the row, on SQLite and PostgreSQL) makes no provider issue, one after it lists
-nothing, a reservation is never shown, and the request can be retried."""
+nothing, a reservation is never shown, and the request can be retried; a database briefly
+unavailable after the provider answered is waited for."""
 
 from __future__ import annotations
 
@@ -249,6 +250,29 @@ async def test_a_database_fault_after_the_provider_lists_nothing_and_can_be_retr
     status, made = await api.call("POST", "external_references/", json=body)
     assert status == 201 and made["external_url"] == f"{fake.url}/browse/OPS-2"
     assert await _listed(api, issue) == [made]
+
+
+async def test_a_database_briefly_unavailable_after_the_provider_is_waited_for(setup, fake):
+    """The provider made its issue; the completion's first two tries meet a database that
+    is unavailable (a trigger raising PostgreSQL's cannot_connect_now, counted by a
+    sequence, which a rollback does not undo): the third stores the reference."""
+    api, ids, issue = setup
+    if api.db.engine.dialect.name != "postgresql":
+        pytest.skip("the fault is a PostgreSQL trigger; the retry is the same code on SQLite")
+    table = external_references.name
+    async with api.db.begin() as conn:
+        for sql in ["CREATE SEQUENCE refusals",
+                    ("CREATE FUNCTION refuse_twice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                     "IF nextval('refusals') <= 2 THEN RAISE EXCEPTION 'unavailable' USING ERRCODE = '57P03'; "
+                     "END IF; RETURN NEW; END $$"),
+                    f"CREATE TRIGGER refuse BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_twice()"]:
+            await conn.execute(text(sql))
+    body = {"integration_id": ids["linear"], "issue": issue, "config": ISSUE_CONFIGS["linear"]}
+    status, made = await api.call("POST", "external_references/", json=body)
+    assert status == 201 and made["external_url"] == "https://linear.app/acme/issue/ENG-1"
+    assert len(fake.requests) == 1 and await _listed(api, issue) == [made]
+    async with api.db.connect() as conn:
+        assert (await conn.execute(text("SELECT last_value FROM refusals"))).scalar_one() == 3
 
 
 async def test_a_reservation_is_never_shown(setup, fake):
