@@ -277,11 +277,13 @@ def _property(dialect: str, node: PropertyTest) -> ColumnElement:
 def _with_trigram_prefilter(found: ColumnElement, needles: list[str]) -> ColumnElement:
     """``found`` (some message contains a needle), AND-ed with the same test on the list's
     whole JSON text, which the trigram index of migration 0010 serves. Only for needles
-    that appear as they are in that text whenever a message holds them: none of JSON's
-    escaped characters, nor LIKE's wildcards."""
-    if any(c in '"\\%_' or c < " " for needle in needles for c in needle):
+    without the characters JSON escapes, which then appear as they are in that text
+    whenever a message holds them; a ``_`` wildcard becomes ``%`` there (the character it
+    stands for may be escaped to several)."""
+    if any(c in '"\\' or c < " " for needle in needles for c in needle):
         return found
-    return and_(or_(*[exception_values_text.like(f"%{needle.lower()}%") for needle in needles]), found)
+    patterns = [f"%{needle.lower().replace('_', '%')}%" for needle in needles]
+    return and_(or_(*[exception_values_text.like(pattern) for pattern in patterns]), found)
 
 
 def json_forms(value: Any) -> list[Any]:
