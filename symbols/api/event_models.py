@@ -44,7 +44,9 @@ class EventsQuery(BaseModel):
     distinct_id: str | None = _bounded(200, "Only events of this distinct id.")
     person_id: str | None = _bounded(64, "Only events of this person's distinct ids.")
     properties: str | None = _bounded(
-        MAX_PARAM_CHARS, "JSON: a list of property filters, or an AND/OR group of them (nested).")
+        MAX_PARAM_CHARS, "JSON: a list of property filters, or an AND/OR group of them (nested); "
+                         "PostHog's operators with the rules' meaning (`is_date_*`: ISO 8601 dates, Unix "
+                         "seconds, or relative bounds such as `-7d`; `semver_*`: `[v]1.2.3[-pre]`).")
     orderBy: str | None = _bounded(1000, 'JSON list; `["-timestamp"]` (the default) is newest '
                                          "first, anything else oldest first.")
     limit: str | None = _bounded(12, "Events per page (default 100, CSV 1000, at most 1000).")
