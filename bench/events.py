@@ -204,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scattered", action="store_true",
                     help="timestamps in no relation to insertion order (the worst case)")
     args = ap.parse_args(argv)
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + NAME
     if not args.reuse:
         asyncio.run(build(url, args.events, scattered=args.scattered))
