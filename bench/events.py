@@ -90,22 +90,11 @@ QUERIES = {
         "properties": [{"key": "$exception_types", "value": "NoSuchError"}], "after": "30d"},
     "nothing: plan = NoSuchPlan, 30 days": {"properties": [{"key": "plan", "value": "NoSuchPlan"}],
                                            "after": "30d"},
-    "icontains chunk": {
-        "properties": [{"key": "$exception_values", "value": "chunk", "operator": "icontains"}]},
-    "icontains chunk, 30 d": {
-        "properties": [{"key": "$exception_values", "value": "chunk", "operator": "icontains"}], "after": "30d"},
-    "icontains #777": {
-        "properties": [{"key": "$exception_values", "value": "#777", "operator": "icontains"}]},
-    "icontains #777, 30 d": {
-        "properties": [{"key": "$exception_values", "value": "#777", "operator": "icontains"}], "after": "30d"},
-    "icontains aborted #99": {
-        "properties": [{"key": "$exception_values", "value": "aborted #99", "operator": "icontains"}]},
-    "icontains aborted #99, 30 d": {
-        "properties": [{"key": "$exception_values", "value": "aborted #99", "operator": "icontains"}], "after": "30d"},
-    "icontains request aborted #7": {
-        "properties": [{"key": "$exception_values", "value": "request aborted #7", "operator": "icontains"}]},
-    "icontains request aborted #7, 30 d": {
-        "properties": [{"key": "$exception_values", "value": "request aborted #7", "operator": "icontains"}], "after": "30d"},
+    **{f"icontains {needle}{', 30 d' if month else ''}": {
+        "properties": [{"key": "$exception_values", "value": needle, "operator": "icontains"}],
+        **({"after": "30d"} if month else {})}
+       # Common, rare, rarer, and common trigrams of a rare text (the trigram index's cases).
+       for needle in ("chunk", "#777", "aborted #99", "request aborted #7") for month in (False, True)},
     "nothing: $exception_values icontains": {
         "properties": [{"key": "$exception_values", "value": "no such text", "operator": "icontains"}]},
     "nothing: $exception_values icontains, 30 d": {
