@@ -7,7 +7,7 @@ twice.
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,23 +150,17 @@ async def await_symbols(conn: AsyncConnection, team_id: int, refs_by_event: dict
 async def lock_refs(conn: AsyncConnection, team_id: int, refs: Sequence[str], *, exclusive: bool = False) -> None:
     """Until the commit, hold ``refs`` of the project shared (waits being stored for them)
     or exclusive (a set being recorded under one). On PostgreSQL a set row inserted now is
-    invisible to the waits' share-locking read, so only these advisory locks order a new
-    set (a fetch's recorded failure) against waits stored in the same instant; SQLite has
-    one writer at a time."""
+    invisible to the waits' share-locking read, so only these advisory locks, keyed by
+    (project, bucket of the ref), order a new set (a fetch's recorded failure) against
+    waits stored in the same instant; SQLite has one writer at a time. Refs share
+    ``_LOCK_BUCKETS`` buckets: a batch naming thousands holds a bounded number of locks
+    (PostgreSQL's lock table is small), at the price of a rare wait between refs."""
     if conn.dialect.name != "postgresql" or not refs:
         return
-    keys = sorted({_lock_key(team_id, ref) for ref in refs})
+    buckets = sorted({zlib.crc32(ref.encode()) % _LOCK_BUCKETS for ref in refs})
     lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    await conn.execute(text(f"SELECT count({lock}(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys})
-
-
-def _lock_key(team_id: int, ref: str) -> int:
-    """One of the project's ``_LOCK_BUCKETS`` keys: a batch naming thousands of refs holds
-    a bounded number of locks (PostgreSQL's lock table is small), at the price of a rare
-    wait between refs that share a bucket."""
-    bucket = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest(), "big") % _LOCK_BUCKETS
-    digest = hashlib.blake2b(f"{team_id}:{bucket}".encode(), digest_size=8, person=b"symbols-waits").digest()
-    return int.from_bytes(digest, "big", signed=True)
+    await conn.execute(text(f"SELECT count({lock}(CAST(:team AS integer), b)) FROM unnest(CAST(:buckets AS integer[])) AS b"),
+                       {"team": team_id, "buckets": buckets})
 
 
 async def _full_refs(conn: AsyncConnection, team_id: int, refs: list[str]) -> set[str]:

@@ -47,9 +47,7 @@ def number(text: object) -> float | None:
 
 def epoch(kind: object, value: object) -> int | None:
     """Unix seconds of a JSON number or string (``kind`` as ``event_filters`` names it)."""
-    if kind == "number" and isinstance(value, (int, float)) or kind == "string" and isinstance(value, str):
-        return epoch_seconds(value)
-    return None
+    return epoch_seconds(value) if kind in ("number", "string") else None
 
 
 def lower(value: object) -> object:
